@@ -1,0 +1,45 @@
+package dev.imageregistry.platform.events;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A CloudEvents 1.0 event in structured JSON mode, with two extension attributes: the version of the
+ * aggregate after this event and the version of the event's schema. docs/events/envelope.schema.json is its
+ * contract.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record EventEnvelope(
+        String specversion,
+        String id,
+        String source,
+        String type,
+        String subject,
+        Instant time,
+        String datacontenttype,
+        String region,
+        long aggregateversion,
+        int schemaversion,
+        JsonNode data) {
+
+    public static final String SPEC_VERSION = "1.0";
+
+    public static EventEnvelope of(DomainEvent event, String source, String region, long aggregateVersion,
+            Instant time) {
+        return new EventEnvelope(SPEC_VERSION, UUID.randomUUID().toString(), source, event.eventType(),
+                event.aggregateId(), time, "application/json", region, aggregateVersion, event.schemaVersion(),
+                EventJson.MAPPER.valueToTree(event));
+    }
+
+    public UUID eventId() {
+        return UUID.fromString(id);
+    }
+
+    /** Reads the payload as the consumer's own view of it (a tolerant reader: unknown fields are ignored). */
+    public <T> T dataAs(Class<T> view) {
+        return EventJson.MAPPER.convertValue(data, view);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.imageregistry.platform.outbox;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.sql.DataSource;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import dev.imageregistry.platform.EventMetrics;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * Publishes queued events to Kafka in the order they were stored, then removes them from the outbox.
+ *
+ * <p>Every replica runs a relay, but only the one holding a PostgreSQL advisory lock drains at a time: two
+ * relays draining side by side could publish one image's events out of order. A crash after sending but
+ * before deleting sends those events again; consumers are idempotent, so that is harmless.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    /** Any constant shared by all replicas of all services; each service has its own database. */
+    private static final long RELAY_LOCK = 0x6f7574626f78L;
+
+    private final DataSource dataSource;
+    private final Emitter<String> emitter;
+    private final EventMetrics metrics;
+    private final int batchSize;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "outbox-relay");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final AtomicBoolean drainQueued = new AtomicBoolean();
+
+    public OutboxRelay(DataSource dataSource, @Channel("outbox") @OnOverflow(value = OnOverflow.Strategy.BUFFER,
+            bufferSize = 4096) Emitter<String> emitter, EventMetrics metrics,
+            @ConfigProperty(name = "imageregistry.outbox.batch-size", defaultValue = "500") int batchSize) {
+        this.dataSource = dataSource;
+        this.emitter = emitter;
+        this.metrics = metrics;
+        this.batchSize = batchSize;
+    }
+
+    void onWritten(@Observes(during = TransactionPhase.AFTER_SUCCESS) EventStore.OutboxWritten written) {
+        requestDrain();
+    }
+
+    /** The safety net: events left behind by a failed send or by another replica's crash. */
+    @Scheduled(every = "${imageregistry.outbox.poll-interval:1s}", delay = 2, delayUnit = TimeUnit.SECONDS,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        requestDrain();
+    }
+
+    private void requestDrain() {
+        if (drainQueued.compareAndSet(false, true)) {
+            worker.execute(() -> {
+                drainQueued.set(false);
+                drain();
+            });
+        }
+    }
+
+    /** Publishes until the outbox is empty or another replica holds the relay; returns how many were sent. */
+    public int drain() {
+        int total = 0;
+        try {
+            int sent;
+            do {
+                sent = QuarkusTransaction.requiringNew().timeout(60).call(this::relayBatch);
+                total += sent;
+            } while (sent == batchSize);
+        } catch (RuntimeException e) {
+            LOG.warnf("outbox relay paused, will retry: %s", rootMessage(e));
+        }
+        return total;
+    }
+
+    private int relayBatch() throws SQLException, InterruptedException {
+        try (Connection connection = dataSource.getConnection()) {
+            try (PreparedStatement lock = connection.prepareStatement("select pg_try_advisory_xact_lock(?)")) {
+                lock.setLong(1, RELAY_LOCK);
+                try (ResultSet rs = lock.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return 0;
+                    }
+                }
+            }
+            List<Queued> batch = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("select position, event_type, topic, "
+                    + "message_key, envelope from outbox order by position limit ?")) {
+                select.setInt(1, batchSize);
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        batch.add(new Queued(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getString(5)));
+                    }
+                }
+            }
+            if (batch.isEmpty()) {
+                return 0;
+            }
+            List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
+            for (Queued queued : batch) {
+                acks.add(send(queued));
+            }
+            try {
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("Kafka did not acknowledge the outbox batch", e);
+            }
+            try (PreparedStatement delete = connection.prepareStatement("delete from outbox where position <= ?")) {
+                delete.setLong(1, batch.get(batch.size() - 1).position());
+                delete.executeUpdate();
+            }
+            batch.forEach(queued -> metrics.published(queued.eventType()));
+            return batch.size();
+        }
+    }
+
+    private CompletableFuture<Void> send(Queued queued) {
+        CompletableFuture<Void> acked = new CompletableFuture<>();
+        RecordHeaders headers = new RecordHeaders();
+        // Structured-mode CloudEvents over Kafka: the whole envelope is the value.
+        headers.add("content-type", "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8));
+        Message<String> message = Message.of(queued.envelope())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String> builder()
+                        .withTopic(queued.topic())
+                        .withKey(queued.key())
+                        .withHeaders(headers)
+                        .build())
+                .withAck(() -> {
+                    acked.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(failure -> {
+                    acked.completeExceptionally(failure);
+                    return CompletableFuture.completedFuture(null);
+                });
+        emitter.send(message);
+        return acked;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.toString();
+    }
+
+    @PreDestroy
+    void stop() {
+        worker.shutdownNow();
+    }
+
+    private record Queued(long position, String eventType, String topic, String key, String envelope) {
+    }
+}
