@@ -65,7 +65,7 @@ public class RegionTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("mp.jwt.verify.issuer", AccountTokens.ISSUER);
         if (bucket != null) {
             S3Server s3 = shared.s3();
-            config.put("quarkus.minio.url", s3.endpoint());
+            config.put("quarkus.minio.host", s3.endpoint());
             config.put("quarkus.minio.access-key", s3.accessKey());
             config.put("quarkus.minio.secret-key", s3.secretKey());
             config.put("quarkus.minio.secure", "false");

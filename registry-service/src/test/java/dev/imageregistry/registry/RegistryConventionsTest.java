@@ -4,13 +4,14 @@ import java.util.List;
 
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.ServiceConventionsContract;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 @WithTestResource(value = RegionTestResource.class, initArgs = {
-        @io.quarkus.test.common.ResourceArg(name = "database", value = "registry"),
-        @io.quarkus.test.common.ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
+        @ResourceArg(name = "database", value = "registry"),
+        @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
 class RegistryConventionsTest extends ServiceConventionsContract {
 
     @Override

@@ -1,0 +1,2 @@
+-- The launch-service's read models arrive with its features (see docs/architecture.md).
+select 1;

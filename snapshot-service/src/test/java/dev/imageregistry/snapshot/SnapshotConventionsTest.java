@@ -1,0 +1,27 @@
+package dev.imageregistry.snapshot;
+
+import java.util.List;
+
+import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.infra.testing.ServiceConventionsContract;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(value = RegionTestResource.class, initArgs = {
+        @ResourceArg(name = "database", value = "snapshot"),
+        @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events"),
+        @ResourceArg(name = "bucket", value = "snapshot-blocks") })
+class SnapshotConventionsTest extends ServiceConventionsContract {
+
+    @Override
+    protected List<String> readinessChecks() {
+        return List.of("Database connections health check", "Kafka connection health check", "S3 block store");
+    }
+
+    @Override
+    protected String region() {
+        return "us-east-1";
+    }
+}
