@@ -1,0 +1,107 @@
+package dev.imageregistry.stack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One service of one Region, running as its own JVM from its packaged Quarkus application. */
+final class ServiceProcess {
+    private final String region;
+    private final String service;
+    private final int port;
+    private final Process process;
+
+    private ServiceProcess(String region, String service, int port, Process process) {
+        this.region = region;
+        this.service = service;
+        this.port = port;
+        this.process = process;
+    }
+
+    static ServiceProcess start(Path projectRoot, String region, String service, int port, String heap,
+            Map<String, String> environment, Path logDirectory) {
+        Path jar = projectRoot.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (./mvnw -DskipTests package)");
+        }
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xss512k",
+                "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=160m",
+                "-Dquarkus.http.host=127.0.0.1", "-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        logDirectory.resolve(region + "-" + service + ".log").toFile()));
+        builder.environment().putAll(environment);
+        builder.environment().put("HTTP_PORT", String.valueOf(port));
+        builder.environment().put("REGION", region);
+        try {
+            return new ServiceProcess(region, service, port, builder.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + service + " of " + region, e);
+        }
+    }
+
+    String region() {
+        return region;
+    }
+
+    String service() {
+        return service;
+    }
+
+    String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** True once /q/health/ready answers 200: its database, Kafka and (where used) S3 are reachable. */
+    boolean isReady(HttpClient http) {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(service + " of " + region + " exited with " + process.exitValue()
+                    + "; see its log");
+        }
+        try {
+            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Asks the JVM to stop (SIGTERM: Quarkus shuts down gracefully), then kills it if it does not. */
+    void stop() {
+        process.destroy();
+    }
+
+    void awaitStopped() {
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
