@@ -53,9 +53,15 @@ public final class LocalStack {
             stopped.countDown();
         }, "local-stack-stop"));
         long started = System.nanoTime();
-        stack.start(projectRoot, dataDir, regionNames, portBase);
-        long readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        stack.printSummary(dataDir, readyMillis);
+        try {
+            stack.start(projectRoot, dataDir, regionNames, portBase);
+            long readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            stack.printSummary(dataDir, readyMillis);
+        } catch (RuntimeException | IOException e) {
+            log("failed to start: " + e);
+            // The brokers' threads would keep the JVM alive; exiting runs the shutdown hook, which stops all.
+            System.exit(1);
+        }
         stopped.await();
     }
 
