@@ -1,0 +1,179 @@
+package dev.imageregistry.replicator;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.imageregistry.infra.FreePort;
+import dev.imageregistry.infra.KafkaBroker;
+import dev.imageregistry.infra.S3Server;
+import dev.imageregistry.infra.testing.EventContract;
+import dev.imageregistry.infra.testing.TopicTap;
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+
+/**
+ * The source Region of the copy tests: its own Kafka broker and S3 server, and the events its registry and
+ * snapshot-service would publish (built to the contract, and validated against it).
+ */
+final class SourceRegionFixture {
+    static final String REGION = "us-east-1";
+    static final int BLOCK = 512 * 1024;
+
+    private static SourceRegionFixture shared;
+
+    final KafkaBroker kafka;
+    final S3Server s3;
+    final SwitchableProxy s3Link;
+    final MinioClient client;
+    private final AtomicLong version = new AtomicLong();
+    private final Random random = new Random(7);
+
+    private SourceRegionFixture(KafkaBroker kafka, S3Server s3, SwitchableProxy s3Link) {
+        this.kafka = kafka;
+        this.s3 = s3;
+        this.s3Link = s3Link;
+        this.client = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
+                .region("us-east-1").build();
+    }
+
+    static synchronized SourceRegionFixture get() {
+        if (shared == null) {
+            try {
+                Path dir = Files.createTempDirectory("source-region-");
+                KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"));
+                kafka.createTopics(List.of("image-events", "snapshot-events"), 3);
+                S3Server s3 = S3Server.start(dir.resolve("s3"), "test-access-key", "test-secret-key-0123456789");
+                URI target = URI.create(s3.endpoint());
+                SwitchableProxy link = new SwitchableProxy(FreePort.next(), target.getHost(), target.getPort());
+                link.connect();
+                shared = new SourceRegionFixture(kafka, s3, link);
+                if (!shared.client.bucketExists(BucketExistsArgs.builder().bucket("blocks").build())) {
+                    shared.client.makeBucket(MakeBucketArgs.builder().bucket("blocks").build());
+                }
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    s3.close();
+                    kafka.close();
+                }));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return shared;
+    }
+
+    /** A block of random content (or a copy of an existing one), stored in the source bucket. */
+    byte[] newBlock() {
+        byte[] data = new byte[BLOCK];
+        random.nextBytes(data);
+        return data;
+    }
+
+    String store(byte[] data) {
+        try {
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(data);
+            client.putObject(PutObjectArgs.builder().bucket("blocks").object("blocks/" + HexFormat.of().formatHex(sha))
+                    .stream(new ByteArrayInputStream(data), data.length, -1).build());
+            return Base64.getEncoder().encodeToString(sha);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Overwrites a stored block's object with other bytes, as a faulty disk or an attacker would. */
+    void tamper(String checksum) {
+        try {
+            byte[] other = newBlock();
+            client.putObject(PutObjectArgs.builder().bucket("blocks")
+                    .object("blocks/" + HexFormat.of().formatHex(Base64.getDecoder().decode(checksum)))
+                    .stream(new ByteArrayInputStream(other), other.length, -1).build());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    byte[] read(MinioClient from, String checksum) {
+        try (var in = from.getObject(GetObjectArgs.builder().bucket("blocks")
+                .object("blocks/" + HexFormat.of().formatHex(Base64.getDecoder().decode(checksum))).build())) {
+            return in.readAllBytes();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Publishes a completed snapshot's block map (as the source snapshot-service does) and returns its ID. */
+    String snapshot(String owner, List<String> checksums) {
+        String snapshotId = id("snap-");
+        StringBuilder blocks = new StringBuilder();
+        try {
+            MessageDigest map = MessageDigest.getInstance("SHA-256");
+            for (int i = 0; i < checksums.size(); i++) {
+                if (i > 0) {
+                    blocks.append(',');
+                }
+                blocks.append("{\"index\":").append(i).append(",\"checksum\":\"").append(checksums.get(i)).append("\"}");
+                map.update(Base64.getDecoder().decode(checksums.get(i)));
+            }
+            String mapChecksum = Base64.getEncoder().encodeToString(map.digest());
+            publish("snapshot-events", snapshotId, "snapshot-service", "SnapshotBlocksRecorded", 2,
+                    "{\"snapshotId\":\"" + snapshotId + "\",\"ownerId\":\"" + owner + "\",\"volumeSize\":8,\"part\":1,"
+                            + "\"parts\":1,\"mapChecksum\":\"" + mapChecksum + "\",\"blocks\":[" + blocks + "]}");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return snapshotId;
+    }
+
+    /** Publishes ImageRegistered for an image mapping {@code snapshotIds} and returns its ID. */
+    String image(String owner, List<String> snapshotIds) {
+        String imageId = id("ami-");
+        List<String> mappings = new ArrayList<>();
+        for (int i = 0; i < snapshotIds.size(); i++) {
+            mappings.add("{\"deviceName\":\"/dev/xvd" + (char) ('a' + i) + "\",\"ebs\":{\"snapshotId\":\""
+                    + snapshotIds.get(i) + "\",\"volumeSize\":8,\"volumeType\":\"gp3\",\"deleteOnTermination\":true}}");
+        }
+        publish("image-events", imageId, "registry-service", "ImageRegistered", 1, "{\"imageId\":\"" + imageId
+                + "\",\"ownerId\":\"" + owner + "\",\"name\":\"image " + imageId + "\",\"architecture\":\"arm64\","
+                + "\"rootDeviceName\":\"/dev/xvda\",\"rootDeviceType\":\"ebs\",\"virtualizationType\":\"hvm\","
+                + "\"bootMode\":\"uefi\",\"enaSupport\":true,\"state\":\"available\","
+                + "\"tags\":[{\"key\":\"team\",\"value\":\"platform\"}],"
+                + "\"creationDate\":\"" + Instant.now() + "\",\"blockDeviceMappings\":[" + String.join(",", mappings) + "]}");
+        return imageId;
+    }
+
+    void share(String imageId, String account) {
+        publish("image-events", imageId, "registry-service", "ImageShared", 2,
+                "{\"imageId\":\"" + imageId + "\",\"userIds\":[\"" + account + "\"],\"groups\":[]}");
+    }
+
+    void publish(String topic, String subject, String service, String type, long aggregateVersion, String data) {
+        String envelope = "{\"specversion\":\"1.0\",\"id\":\"" + UUID.randomUUID() + "\",\"source\":\"/regions/" + REGION
+                + "/" + service + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\",\"time\":\""
+                + Instant.now() + "\",\"datacontenttype\":\"application/json\",\"region\":\"" + REGION
+                + "\",\"aggregateversion\":" + aggregateVersion + ",\"schemaversion\":1,\"data\":" + data + "}";
+        EventContract.assertConforms(envelope);
+        TopicTap.publish(kafka.bootstrapServers(), topic, subject, envelope);
+        version.incrementAndGet();
+    }
+
+    static String id(String prefix) {
+        return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 17);
+    }
+}
