@@ -163,6 +163,41 @@ class ImageCopyTest {
     }
 
     @Test
+    void aCopyCutOffMidFlightResumesWithoutSendingFinishedBlocksAgain() throws Exception {
+        List<String> blocks = storeBlocks(160);
+        String image = source.image(A, List.of(source.snapshot(A, blocks)));
+        String copy = requestCopy(A, image, false);
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> eventsOf(copy).stream()
+                    .anyMatch(e -> e.path("type").asText().equals("ImageCopyProgressed")
+                            && e.at("/data/blocksDone").asLong() > 0));
+        } finally {
+            source.s3Link.cut();
+        }
+        long doneAtCut = eventsOf(copy).stream().filter(e -> e.path("type").asText().equals("ImageCopyProgressed"))
+                .mapToLong(e -> e.at("/data/blocksDone").asLong()).max().orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
+                .auth().oauth2(RegionTestResource.tokens().token(A)).get("/copies/" + copy)
+                .then().statusCode(200).body("State", equalTo("copying"))
+                .body("StateReason", org.hamcrest.Matchers.notNullValue()));
+        source.s3Link.connect();
+
+        JsonNode copied = awaitOutcome(copy, "ImageCopied");
+        assertTrue(doneAtCut > 0 && doneAtCut < 160, "cut mid-flight at " + doneAtCut);
+        // Every block arrived exactly once: those in flight at the cut were found present on resumption.
+        assertEquals(160L * SourceRegionFixture.BLOCK, copied.at("/data/bytesMoved").asLong()
+                + copied.at("/data/blocksSkipped").asLong() * SourceRegionFixture.BLOCK);
+        assertTrue(copied.at("/data/blocksSkipped").asLong() <= 32, "at most the blocks in flight were looked at again");
+        long previous = 0;
+        for (JsonNode progress : eventsOf(copy)) {
+            if (progress.path("type").asText().equals("ImageCopyProgressed")) {
+                assertTrue(progress.at("/data/blocksDone").asLong() >= previous, "progress never goes back");
+                previous = progress.at("/data/blocksDone").asLong();
+            }
+        }
+    }
+
+    @Test
     void aRepeatedRequestNeverStartsASecondCopy() {
         String image = source.image(A, List.of(source.snapshot(A, storeBlocks(3))));
         String copy = SourceRegionFixture.id("ami-");
