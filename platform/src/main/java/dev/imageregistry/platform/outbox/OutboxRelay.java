@@ -134,8 +134,11 @@ public class OutboxRelay {
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 throw new IllegalStateException("Kafka did not acknowledge the outbox batch", e);
             }
-            try (PreparedStatement delete = connection.prepareStatement("delete from outbox where position <= ?")) {
-                delete.setLong(1, batch.get(batch.size() - 1).position());
+            // Exactly the rows sent: a transaction that took a lower position may have committed meanwhile, and
+            // its event is not sent yet (positions are handed out at insert, not at commit).
+            try (PreparedStatement delete = connection.prepareStatement("delete from outbox where position = any(?)")) {
+                delete.setArray(1, connection.createArrayOf("bigint",
+                        batch.stream().map(Queued::position).toArray(Long[]::new)));
                 delete.executeUpdate();
             }
             batch.forEach(queued -> metrics.published(queued.eventType()));
