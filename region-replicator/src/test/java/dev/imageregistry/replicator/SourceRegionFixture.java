@@ -20,6 +20,7 @@ import dev.imageregistry.infra.FreePort;
 import dev.imageregistry.infra.KafkaBroker;
 import dev.imageregistry.infra.S3Server;
 import dev.imageregistry.infra.testing.EventContract;
+import dev.imageregistry.infra.testing.SwitchableProxy;
 import dev.imageregistry.infra.testing.TopicTap;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;

@@ -1,4 +1,4 @@
-package dev.imageregistry.replicator;
+package dev.imageregistry.infra.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,27 +11,27 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP forwarder standing between the replicator and the source Region's S3 server, so a test can cut the
+ * A TCP forwarder standing between a service and a server it depends on (S3, another Region), so a test can cut the
  * network (close every connection and refuse new ones) and restore it on the same address.
  */
-final class SwitchableProxy implements AutoCloseable {
+public final class SwitchableProxy implements AutoCloseable {
     private final int port;
     private final String targetHost;
     private final int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
 
-    SwitchableProxy(int port, String targetHost, int targetPort) {
+    public SwitchableProxy(int port, String targetHost, int targetPort) {
         this.port = port;
         this.targetHost = targetHost;
         this.targetPort = targetPort;
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
-    synchronized void connect() throws IOException {
+    public synchronized void connect() throws IOException {
         if (server != null) {
             return;
         }
@@ -44,7 +44,7 @@ final class SwitchableProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    synchronized void cut() throws IOException {
+    public synchronized void cut() throws IOException {
         if (server != null) {
             server.close();
             server = null;
