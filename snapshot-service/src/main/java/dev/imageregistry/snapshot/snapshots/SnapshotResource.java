@@ -1,0 +1,186 @@
+package dev.imageregistry.snapshot.snapshots;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.identity.CallerAccount;
+import dev.imageregistry.snapshot.blocks.BlockChecksum;
+import dev.imageregistry.snapshot.blocks.BlockMap;
+
+/** The EBS direct APIs (StartSnapshot, PutSnapshotBlock, CompleteSnapshot, List*, GetSnapshotBlock) and EC2's DescribeSnapshots/DeleteSnapshot. */
+@Path("/snapshots")
+@Produces(MediaType.APPLICATION_JSON)
+public class SnapshotResource {
+    private static final Pattern FILTER_NAME = Pattern.compile("Filter\\.(\\d+)\\.Name");
+
+    private final Snapshots snapshots;
+    private final BlockMap blocks;
+    private final CallerAccount caller;
+
+    public SnapshotResource(Snapshots snapshots, BlockMap blocks, CallerAccount caller) {
+        this.snapshots = snapshots;
+        this.blocks = blocks;
+        this.caller = caller;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DescribeSnapshotsResult(List<SnapshotDescription> snapshots, String nextToken) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "StartSnapshot: begin a (possibly incremental) snapshot in state pending")
+    public Response start(Snapshots.StartSnapshotRequest request) {
+        return Response.status(201).entity(snapshots.start(caller.id(), request)).build();
+    }
+
+    @GET
+    @Operation(summary = "DescribeSnapshots: SnapshotId, Owner (self or account), Filter.N.Name/Filter.N.Value.M, MaxResults, NextToken")
+    public DescribeSnapshotsResult describe(@QueryParam("SnapshotId") List<String> snapshotIds,
+            @QueryParam("Owner") List<String> owners, @QueryParam("MaxResults") Integer maxResults,
+            @QueryParam("NextToken") String nextToken, @Context UriInfo uri) {
+        int limit = maxResults == null ? 1000 : maxResults;
+        SnapshotQuery query = new SnapshotQuery(snapshotIds, owners, filters(uri), limit, nextToken);
+        // As EC2: a named snapshot that does not exist (or may not be seen) is an error, not an empty answer.
+        snapshotIds.forEach(id -> snapshots.readable(caller.id(), id));
+        List<SnapshotDescription> found = new ArrayList<>(
+                snapshots.describe(caller.id(), query).stream().map(SnapshotDescription::of).toList());
+        String next = null;
+        if (found.size() > limit) {
+            found.remove(limit);
+            next = found.get(limit - 1).snapshotId();
+        }
+        return new DescribeSnapshotsResult(found, next);
+    }
+
+    @DELETE
+    @Path("/{snapshotId}")
+    @Operation(summary = "DeleteSnapshot: refused with InvalidSnapshot.InUse while an image uses the snapshot")
+    public Map<String, Object> delete(@PathParam("snapshotId") String snapshotId) {
+        snapshots.delete(caller.id(), snapshotId);
+        return Map.of("Return", true);
+    }
+
+    @POST
+    @Path("/{snapshotId}/completion")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "CompleteSnapshot: verifies ChangedBlocksCount and the LINEAR SHA-256 aggregate checksum")
+    public Snapshots.CompletionStatus complete(@PathParam("snapshotId") String snapshotId,
+            Snapshots.CompleteSnapshotRequest request) {
+        return snapshots.complete(caller.id(), snapshotId, request);
+    }
+
+    @PUT
+    @Path("/{snapshotId}/blocks/{blockIndex}")
+    @Consumes(MediaType.APPLICATION_OCTET_STREAM)
+    @Operation(summary = "PutSnapshotBlock: 524288 bytes, x-amz-Checksum (base64 SHA-256) verified before storing")
+    public Response putBlock(@PathParam("snapshotId") String snapshotId, @PathParam("blockIndex") String blockIndex,
+            @HeaderParam("x-amz-Checksum") String checksum, @HeaderParam("x-amz-Checksum-Algorithm") String algorithm,
+            @HeaderParam("x-amz-Data-Length") String dataLength, byte[] data) {
+        Long length = dataLength == null ? null : number("x-amz-Data-Length", dataLength);
+        BlockMap.BlockWritten written = blocks.put(caller.id(), snapshotId, number("BlockIndex", blockIndex), data,
+                checksum, algorithm, length);
+        return Response.status(201).entity(written).header("x-amz-Checksum", written.checksum())
+                .header("x-amz-Checksum-Algorithm", written.checksumAlgorithm()).build();
+    }
+
+    @GET
+    @Path("/{snapshotId}/blocks")
+    @Operation(summary = "ListSnapshotBlocks: written blocks with their tokens, by index")
+    public BlockMap.SnapshotBlocks listBlocks(@PathParam("snapshotId") String snapshotId,
+            @QueryParam("StartingBlockIndex") String start, @QueryParam("MaxResults") String maxResults,
+            @QueryParam("NextToken") String nextToken) {
+        return blocks.list(caller.id(), snapshotId, optionalNumber("StartingBlockIndex", start),
+                intOrNull("MaxResults", maxResults), nextToken);
+    }
+
+    @GET
+    @Path("/{snapshotId}/changed-blocks")
+    @Operation(summary = "ListChangedBlocks: blocks that differ between FirstSnapshotId and this snapshot")
+    public BlockMap.ChangedBlocks changedBlocks(@PathParam("snapshotId") String snapshotId,
+            @QueryParam("FirstSnapshotId") String firstSnapshotId, @QueryParam("StartingBlockIndex") String start,
+            @QueryParam("MaxResults") String maxResults, @QueryParam("NextToken") String nextToken) {
+        return blocks.changed(caller.id(), firstSnapshotId, snapshotId, optionalNumber("StartingBlockIndex", start),
+                intOrNull("MaxResults", maxResults), nextToken);
+    }
+
+    @GET
+    @Path("/{snapshotId}/blocks/{blockIndex}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Operation(summary = "GetSnapshotBlock: the block's data and checksum; never-written blocks read as zeros")
+    public Response getBlock(@PathParam("snapshotId") String snapshotId, @PathParam("blockIndex") String blockIndex,
+            @QueryParam("BlockToken") String blockToken) {
+        BlockMap.BlockData block = blocks.get(caller.id(), snapshotId, number("BlockIndex", blockIndex), blockToken);
+        return Response.ok(block.data(), MediaType.APPLICATION_OCTET_STREAM)
+                .header("x-amz-Checksum", block.checksum().base64())
+                .header("x-amz-Checksum-Algorithm", BlockChecksum.ALGORITHM)
+                .header("x-amz-Data-Length", block.data().length).build();
+    }
+
+    /** Filter.1.Name=status&Filter.1.Value.1=completed, as EC2's query API spells filters. */
+    private static Map<String, List<String>> filters(UriInfo uri) {
+        Map<String, List<String>> filters = new LinkedHashMap<>();
+        var params = uri.getQueryParameters();
+        for (String key : new TreeMap<>(params).keySet()) {
+            Matcher m = FILTER_NAME.matcher(key);
+            if (m.matches()) {
+                String prefix = "Filter." + m.group(1) + ".Value.";
+                List<String> values = params.keySet().stream().filter(k -> k.startsWith(prefix))
+                        .flatMap(k -> params.get(k).stream()).toList();
+                if (values.isEmpty()) {
+                    throw Ec2Exception.invalidParameter("The filter " + params.getFirst(key) + " has no values.");
+                }
+                filters.put(params.getFirst(key), values);
+            }
+        }
+        return filters;
+    }
+
+    private static long number(String name, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw Ec2Exception.invalidParameter(name + " must be a number.");
+        }
+    }
+
+    private static Long optionalNumber(String name, String value) {
+        return value == null ? null : number(name, value);
+    }
+
+    private static Integer intOrNull(String name, String value) {
+        if (value == null) {
+            return null;
+        }
+        long n = number(name, value);
+        if (n > Integer.MAX_VALUE || n < Integer.MIN_VALUE) {
+            throw Ec2Exception.invalidParameter(name + " is out of range.");
+        }
+        return (int) n;
+    }
+}

@@ -1,0 +1,221 @@
+package dev.imageregistry.snapshot;
+
+import static dev.imageregistry.snapshot.SnapshotFixture.*;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.infra.testing.EventContract;
+import dev.imageregistry.infra.testing.TopicTap;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(value = RegionTestResource.class, initArgs = {
+        @ResourceArg(name = "database", value = "snapshot"),
+        @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events"),
+        @ResourceArg(name = "bucket", value = "snapshot-blocks") })
+class SnapshotBlocksTest {
+
+    @Test
+    void startsPendingSnapshotsWithEc2Ids() {
+        given().auth().oauth2(token(OWNER)).contentType("application/json")
+                .body("{\"VolumeSize\":2,\"Description\":\"root disk\",\"Tags\":[{\"Key\":\"team\",\"Value\":\"os\"}]}")
+                .post("/snapshots").then().statusCode(201)
+                .body("SnapshotId", matchesPattern("snap-[0-9a-f]{17}"), "Status", is("pending"),
+                        "VolumeSize", is(2), "BlockSize", is(524288), "OwnerId", is(OWNER));
+        given().auth().oauth2(token(OWNER)).contentType("application/json").body("{\"VolumeSize\":0}")
+                .post("/snapshots").then().statusCode(400).body("Errors[0].Code", is("InvalidParameterValue"));
+        given().auth().oauth2(token(OWNER)).contentType("application/json").body("{}")
+                .post("/snapshots").then().statusCode(400).body("Errors[0].Code", is("MissingParameter"));
+    }
+
+    @Test
+    void clientTokenMakesStartIdempotent() {
+        String body = "{\"VolumeSize\":1,\"ClientToken\":\"start-once-1\"}";
+        String first = given().auth().oauth2(token(OWNER)).contentType("application/json").body(body)
+                .post("/snapshots").then().statusCode(201).extract().path("SnapshotId");
+        given().auth().oauth2(token(OWNER)).contentType("application/json").body(body)
+                .post("/snapshots").then().statusCode(201).body("SnapshotId", is(first));
+        given().auth().oauth2(token(OWNER)).contentType("application/json")
+                .body("{\"VolumeSize\":2,\"ClientToken\":\"start-once-1\"}")
+                .post("/snapshots").then().statusCode(400).body("Errors[0].Code", is("IdempotentParameterMismatch"));
+    }
+
+    @Test
+    void blockWithWrongChecksumIsRefusedAndNothingIsStored() {
+        String id = start(OWNER, 1, null);
+        byte[] data = block(101);
+        List<String> before = objectKeys();
+        put(OWNER, id, 0, data, sha(block(102))).then().statusCode(400)
+                .body("Errors[0].Code", is("InvalidParameterValue"), "Errors[0].Message", containsString("x-amz-Checksum"));
+        put(OWNER, id, 0, data, "not-base64!").then().statusCode(400);
+        assertEquals(before, objectKeys(), "a refused block must not reach the bucket");
+        assertFalse(objectKeys().contains("blocks/" + hex(data)));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks").then().statusCode(200)
+                .body("Blocks", empty());
+    }
+
+    @Test
+    void blocksOutsideTheVolumeOrOfTheWrongSizeAreRefused() {
+        String id = start(OWNER, 1, null);
+        put(OWNER, id, 2048, block(1), sha(block(1))).then().statusCode(400).body("Errors[0].Code", is("InvalidParameterValue"));
+        put(OWNER, id, -1, block(1), sha(block(1))).then().statusCode(400);
+        byte[] small = new byte[1000];
+        put(OWNER, id, 0, small, sha(small)).then().statusCode(400).body("Errors[0].Message", containsString("524288"));
+        put(OWNER, id, 2047, block(1), sha(block(1))).then().statusCode(201).body("Checksum", is(sha(block(1))));
+        // Not the owner: the snapshot does not exist for this caller.
+        put(OTHER, id, 0, block(1), sha(block(1))).then().statusCode(400).body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+    }
+
+    @Test
+    void aggregateChecksumAndChangedCountAreVerifiedOnCompletion() {
+        byte[] a = block(201);
+        byte[] b = block(202);
+        byte[] c = block(203);
+        String good = start(OWNER, 1, null);
+        put(OWNER, good, 7, c);
+        put(OWNER, good, 3, a);
+        put(OWNER, good, 3, b); // the last write of an index wins
+        assertEquals("completed", complete(OWNER, good, 2, aggregate(List.of(b, c))));
+        given().auth().oauth2(token(OWNER)).queryParam("SnapshotId", good).get("/snapshots").then().statusCode(200)
+                .body("Snapshots[0].Status", is("completed"), "Snapshots[0].ChangedBlocksCount", is(2),
+                        "Snapshots[0].Checksum", is(aggregate(List.of(b, c))));
+        put(OWNER, good, 1, a, sha(a)).then().statusCode(400).body("Errors[0].Code", is("IncorrectState"));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + good + "/blocks/3").then().statusCode(200)
+                .header("x-amz-Checksum", sha(b));
+
+        String wrongChecksum = start(OWNER, 1, null);
+        put(OWNER, wrongChecksum, 0, a);
+        assertEquals("error", complete(OWNER, wrongChecksum, 1, aggregate(List.of(b))));
+        given().auth().oauth2(token(OWNER)).queryParam("SnapshotId", wrongChecksum).get("/snapshots").then()
+                .body("Snapshots[0].Status", is("error"), "Snapshots[0].StateMessage", containsString("ChecksumMismatch"));
+
+        String wrongCount = start(OWNER, 1, null);
+        put(OWNER, wrongCount, 0, a);
+        assertEquals("error", complete(OWNER, wrongCount, 2, aggregate(List.of(a))));
+    }
+
+    @Test
+    void neverWrittenBlocksReadAsZeros() {
+        byte[] data = block(301);
+        String id = start(OWNER, 1, null);
+        put(OWNER, id, 5, data);
+        complete(OWNER, id, 1, aggregate(List.of(data)));
+        String blockToken = given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks").then()
+                .statusCode(200).body("Blocks.BlockIndex", contains(5), "VolumeSize", is(1), "BlockSize", is(BLOCK))
+                .extract().path("Blocks[0].BlockToken");
+        byte[] zero = given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks/4").then().statusCode(200)
+                .header("x-amz-Checksum", sha(new byte[BLOCK])).extract().asByteArray();
+        assertArrayEquals(new byte[BLOCK], zero);
+        byte[] read = given().auth().oauth2(token(OWNER)).queryParam("BlockToken", blockToken)
+                .get("/snapshots/" + id + "/blocks/5").then().statusCode(200).header("x-amz-Checksum", sha(data))
+                .extract().asByteArray();
+        assertArrayEquals(data, read);
+        given().auth().oauth2(token(OWNER)).queryParam("BlockToken", "bogus").get("/snapshots/" + id + "/blocks/5")
+                .then().statusCode(400).body("Errors[0].Code", is("InvalidParameterValue"));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks/2048").then().statusCode(400);
+        given().auth().oauth2(token(STRANGER)).get("/snapshots/" + id + "/blocks/5").then().statusCode(400)
+                .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/snap-nothex/blocks/5").then().statusCode(400)
+                .body("Errors[0].Code", is("InvalidSnapshotID.Malformed"));
+    }
+
+    @Test
+    void incrementalSnapshotsInheritTheParentAndListChangedBlocks() {
+        byte[] p0 = block(401);
+        byte[] p1 = block(402);
+        byte[] p2 = block(403);
+        String parent = snapshotOf(OWNER, null, p0, p1, p2);
+        byte[] c1 = block(404);
+        byte[] c3 = block(405);
+        String child = start(OWNER, 1, parent);
+        put(OWNER, child, 1, c1);
+        put(OWNER, child, 3, c3);
+        // The aggregate covers only the blocks this snapshot wrote.
+        assertEquals("completed", complete(OWNER, child, 2, aggregate(List.of(c1, c3))));
+
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + child + "/blocks").then().statusCode(200)
+                .body("Blocks.BlockIndex", contains(0, 1, 2, 3));
+        given().auth().oauth2(token(OWNER)).queryParam("FirstSnapshotId", parent)
+                .get("/snapshots/" + child + "/changed-blocks").then().statusCode(200)
+                .body("ChangedBlocks.BlockIndex", contains(1, 3),
+                        "ChangedBlocks[0].FirstBlockToken", notNullValue(),
+                        "ChangedBlocks[1].FirstBlockToken", nullValue(),
+                        "ChangedBlocks[1].SecondBlockToken", notNullValue());
+        assertArrayEquals(p0, given().auth().oauth2(token(OWNER)).get("/snapshots/" + child + "/blocks/0")
+                .then().statusCode(200).extract().asByteArray());
+        assertArrayEquals(c1, given().auth().oauth2(token(OWNER)).get("/snapshots/" + child + "/blocks/1")
+                .then().statusCode(200).extract().asByteArray());
+        assertArrayEquals(p1, given().auth().oauth2(token(OWNER)).get("/snapshots/" + parent + "/blocks/1")
+                .then().statusCode(200).extract().asByteArray());
+        // Pagination of the block list: StartingBlockIndex and NextToken.
+        given().auth().oauth2(token(OWNER)).queryParam("StartingBlockIndex", 2)
+                .get("/snapshots/" + child + "/blocks").then().body("Blocks.BlockIndex", contains(2, 3));
+    }
+
+    @Test
+    void blockListsArePaginated() {
+        String id = start(OWNER, 1, null);
+        byte[] data = block(501);
+        for (int i = 0; i < 120; i++) {
+            put(OWNER, id, i, data);
+        }
+        String next = given().auth().oauth2(token(OWNER)).queryParam("MaxResults", 100)
+                .get("/snapshots/" + id + "/blocks").then().statusCode(200).body("Blocks", hasSize(100))
+                .extract().path("NextToken");
+        given().auth().oauth2(token(OWNER)).queryParam("MaxResults", 100).queryParam("NextToken", next)
+                .get("/snapshots/" + id + "/blocks").then().statusCode(200).body("Blocks", hasSize(20),
+                        "Blocks[0].BlockIndex", is(100), "NextToken", nullValue());
+        given().auth().oauth2(token(OWNER)).queryParam("MaxResults", 5).get("/snapshots/" + id + "/blocks")
+                .then().statusCode(400);
+    }
+
+    @Test
+    void describeFiltersByStatusAndOwner() {
+        String done = snapshotOf(OWNER, null, block(601));
+        String pending = start(OWNER, 1, null);
+        given().auth().oauth2(token(OWNER)).queryParam("SnapshotId", done, pending)
+                .queryParam("Filter.1.Name", "status").queryParam("Filter.1.Value.1", "pending")
+                .get("/snapshots").then().statusCode(200).body("Snapshots.SnapshotId", contains(pending));
+        given().auth().oauth2(token(OTHER)).queryParam("SnapshotId", done).get("/snapshots").then().statusCode(400)
+                .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+        given().auth().oauth2(token(OTHER)).queryParam("Owner", "self").get("/snapshots").then().statusCode(200)
+                .body("Snapshots.SnapshotId", not(hasItem(done)));
+        given().auth().oauth2(token(OWNER)).queryParam("Owner", "self").queryParam("MaxResults", 5).get("/snapshots")
+                .then().statusCode(200).body("Snapshots", hasSize(5), "NextToken", notNullValue());
+        given().auth().oauth2(token(OWNER)).queryParam("Filter.1.Name", "bogus").queryParam("Filter.1.Value.1", "x")
+                .get("/snapshots").then().statusCode(400);
+    }
+
+    @Test
+    void publishesSnapshotEventsThatMatchTheContract() {
+        byte[] data = block(701);
+        String id = snapshotOf(OWNER, null, data);
+        String failed = start(OWNER, 1, null);
+        complete(OWNER, failed, 1, aggregate(List.of(data)));
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + failed).then().statusCode(200);
+        try (TopicTap tap = new TopicTap(bootstrap(), "snapshot-events")) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertEquals(List.of("SnapshotStarted", "SnapshotCompleted"),
+                        tap.recordsWithKey(id).stream().map(r -> type(r)).toList());
+                assertEquals(List.of("SnapshotStarted", "SnapshotFailed", "SnapshotDeleted"),
+                        tap.recordsWithKey(failed).stream().map(r -> type(r)).toList());
+            });
+            tap.records().forEach(r -> EventContract.assertConforms(r.value()));
+        }
+    }
+
+    private static String type(ConsumerRecord<String, String> record) {
+        return io.restassured.path.json.JsonPath.from(record.value()).getString("type");
+    }
+}
