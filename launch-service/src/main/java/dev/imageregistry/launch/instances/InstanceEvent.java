@@ -1,0 +1,39 @@
+package dev.imageregistry.launch.instances;
+
+import java.time.Instant;
+import java.util.List;
+
+import dev.imageregistry.platform.events.DomainEvent;
+import dev.imageregistry.platform.events.EventType;
+
+/** What happens to an instance; published on instance-events (docs/events/Instance*.schema.json). */
+public sealed interface InstanceEvent extends DomainEvent {
+
+    String instanceId();
+
+    @Override
+    default String aggregateId() {
+        return instanceId();
+    }
+
+    record Tag(String key, String value) {
+    }
+
+    record RootVolume(String volumeId, String snapshotId, int volumeSize) {
+    }
+
+    record StateReason(String code, String message) {
+    }
+
+    @EventType("InstanceLaunched")
+    record InstanceLaunched(String instanceId, String ownerId, String imageId, String imageOwnerId,
+            String instanceType, String reservationId, int amiLaunchIndex, String rootDeviceName,
+            RootVolume rootVolume, boolean deleteOnTermination, Instant launchTime, List<Tag> tags)
+            implements InstanceEvent {
+    }
+
+    @EventType("InstanceStateChanged")
+    record InstanceStateChanged(String instanceId, String ownerId, String imageId, String previousState,
+            String currentState, StateReason stateReason) implements InstanceEvent {
+    }
+}

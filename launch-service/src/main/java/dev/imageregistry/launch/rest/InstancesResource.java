@@ -1,0 +1,141 @@
+package dev.imageregistry.launch.rest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import dev.imageregistry.launch.instances.InstanceDescription.DescribeInstancesResult;
+import dev.imageregistry.launch.instances.InstanceDescription.ImageReferences;
+import dev.imageregistry.launch.instances.InstanceDescription.InstanceIdsRequest;
+import dev.imageregistry.launch.instances.InstanceDescription.Reservation;
+import dev.imageregistry.launch.instances.InstanceDescription.StartingInstances;
+import dev.imageregistry.launch.instances.InstanceDescription.StoppingInstances;
+import dev.imageregistry.launch.instances.InstanceDescription.TerminatingInstances;
+import dev.imageregistry.launch.instances.InstanceLifecycle;
+import dev.imageregistry.launch.instances.InstanceQuery;
+import dev.imageregistry.launch.instances.Launcher;
+import dev.imageregistry.launch.instances.RunInstancesRequest;
+import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.identity.CallerAccount;
+
+/** EC2's instance actions in the AWS CLI's JSON shape. Thin: it translates HTTP, the services decide. */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Instances")
+public class InstancesResource {
+    private static final Pattern FILTER = Pattern.compile("Filter\\.(\\d{1,3})\\.(Name|Value\\.(\\d{1,4}))");
+    private static final Pattern INSTANCE_ID_PARAM = Pattern.compile("InstanceId(\\.\\d{1,4})?");
+
+    private final CallerAccount caller;
+    private final Launcher launcher;
+    private final InstanceLifecycle lifecycle;
+    private final InstanceQuery query;
+
+    public InstancesResource(CallerAccount caller, Launcher launcher, InstanceLifecycle lifecycle, InstanceQuery query) {
+        this.caller = caller;
+        this.launcher = launcher;
+        this.lifecycle = lifecycle;
+        this.query = query;
+    }
+
+    @POST
+    @Path("instances")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "RunInstances: launch MinCount..MaxCount instances of an image the caller may launch")
+    public Reservation run(RunInstancesRequest request) {
+        return launcher.run(caller.id(), request);
+    }
+
+    @GET
+    @Path("instances")
+    @Operation(summary = "DescribeInstances: InstanceId (repeatable), Filter.N.Name / Filter.N.Value.M "
+            + "(instance-state-name, image-id, instance-type, tag:<key>, tag-key), MaxResults (5-1000), NextToken")
+    public DescribeInstancesResult describe(@Context UriInfo uri) {
+        MultivaluedMap<String, String> params = uri.getQueryParameters();
+        List<String> ids = new ArrayList<>();
+        Map<Integer, String> names = new TreeMap<>();
+        Map<Integer, List<String>> values = new TreeMap<>();
+        for (Map.Entry<String, List<String>> param : params.entrySet()) {
+            String key = param.getKey();
+            Matcher filter = FILTER.matcher(key);
+            if (INSTANCE_ID_PARAM.matcher(key).matches()) {
+                ids.addAll(param.getValue());
+            } else if (filter.matches()) {
+                int index = Integer.parseInt(filter.group(1));
+                if (filter.group(3) == null) {
+                    names.put(index, param.getValue().get(0));
+                } else {
+                    values.computeIfAbsent(index, i -> new ArrayList<>()).addAll(param.getValue());
+                }
+            } else if (!key.equals("MaxResults") && !key.equals("NextToken")) {
+                throw Ec2Exception.badRequest("UnknownParameter", "The parameter " + key + " is not recognized.");
+            }
+        }
+        List<InstanceQuery.Filter> filters = new ArrayList<>();
+        values.keySet().stream().filter(i -> !names.containsKey(i)).findAny().ifPresent(i -> {
+            throw Ec2Exception.missingParameter("Filter." + i + ".Name");
+        });
+        names.forEach((index, name) -> filters.add(new InstanceQuery.Filter(name, values.get(index))));
+        return query.describe(caller.id(), ids, filters, maxResults(params.getFirst("MaxResults")),
+                params.getFirst("NextToken"));
+    }
+
+    @POST
+    @Path("instances/stop")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "StopInstances: running -> stopping -> stopped")
+    public StoppingInstances stop(InstanceIdsRequest request) {
+        return new StoppingInstances(lifecycle.stop(caller.id(), request == null ? null : request.instanceIds()));
+    }
+
+    @POST
+    @Path("instances/start")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "StartInstances: stopped -> pending -> running")
+    public StartingInstances start(InstanceIdsRequest request) {
+        return new StartingInstances(lifecycle.start(caller.id(), request == null ? null : request.instanceIds()));
+    }
+
+    @POST
+    @Path("instances/terminate")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "TerminateInstances: -> shutting-down -> terminated (visible for a while afterwards)")
+    public TerminatingInstances terminate(InstanceIdsRequest request) {
+        return new TerminatingInstances(lifecycle.terminate(caller.id(), request == null ? null : request.instanceIds()));
+    }
+
+    @GET
+    @Path("images/{imageId}/references")
+    @Operation(summary = "DescribeImageReferences: the caller's instances that use the image")
+    public ImageReferences references(@PathParam("imageId") String imageId) {
+        return new ImageReferences(query.references(caller.id(), imageId));
+    }
+
+    private static Integer maxResults(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value);
+        } catch (NumberFormatException e) {
+            throw Ec2Exception.invalidParameter("MaxResults must be an integer.");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.imageregistry.launch;
+
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.launch.images.LaunchableImage;
+import dev.imageregistry.launch.images.LaunchableImages;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** EC2's launch permission and image state rules, decided from the projection of the registry's events. */
+@QuarkusTest
+@WithTestResource(value = RegionTestResource.class, initArgs = {
+        @ResourceArg(name = "database", value = "launch"),
+        @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
+class LaunchPermissionsTest {
+    private final RegistryPlayer registry = new RegistryPlayer();
+
+    @Inject
+    LaunchableImages images;
+
+    private final Api owner = new Api(RegistryPlayer.account());
+    private final Api friend = new Api(RegistryPlayer.account());
+    private final Api stranger = new Api(RegistryPlayer.account());
+
+    @Test
+    void ownerSharedAndPublicLaunchesAcrossThreeAccounts() {
+        String image = registeredImage();
+
+        owner.run(image).statusCode(200).body("OwnerId", equalTo(owner.account()))
+                .body("Instances[0].InstanceId", startsWith("i-"))
+                .body("Instances[0].State.Name", equalTo("pending"));
+        refusedAsUnknown(friend, image);
+        refusedAsUnknown(stranger, image);
+
+        registry.shared(image, List.of(friend.account()), List.of());
+        awaitApplied(image);
+        friend.run(image).statusCode(200).body("OwnerId", equalTo(friend.account()));
+        refusedAsUnknown(stranger, image);
+
+        registry.shared(image, List.of(), List.of("all"));
+        awaitApplied(image);
+        stranger.run(image).statusCode(200);
+
+        registry.unshared(image, List.of(), List.of("all"));
+        awaitApplied(image);
+        refusedAsUnknown(stranger, image);
+        friend.run(image).statusCode(200);
+    }
+
+    @Test
+    void revokedPermissionRefusesAsSoonAsTheEventIsApplied() {
+        String image = registeredImage();
+        registry.shared(image, List.of(friend.account()), List.of());
+        awaitApplied(image);
+        friend.run(image).statusCode(200);
+
+        registry.unshared(image, List.of(friend.account()), List.of());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> refusedAsUnknown(friend, image));
+        owner.run(image).statusCode(200);
+    }
+
+    @Test
+    void disabledImageIsUnavailableToItsOwnerAndUnknownToOthers() {
+        String image = registeredImage();
+        registry.shared(image, List.of(friend.account()), List.of());
+        // DisableImage removes every launch permission first (docs/events/ImageDisabled.schema.json)
+        registry.unshared(image, List.of(friend.account()), List.of());
+        registry.disabled(image);
+        awaitApplied(image);
+        owner.run(image).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Unavailable"));
+        refusedAsUnknown(friend, image);
+
+        registry.enabled(image);
+        awaitApplied(image);
+        owner.run(image).statusCode(200);
+        refusedAsUnknown(friend, image); // permissions are not restored by EnableImage
+    }
+
+    @Test
+    void deregisteredImageIsNotFoundEvenForItsOwner() {
+        String snapshot = RegistryPlayer.snapshotId();
+        String image = RegistryPlayer.imageId();
+        registry.registered(image, owner.account(), snapshot, 1);
+        registry.shared(image, List.of(), List.of("all"));
+        registry.deregistered(image, owner.account(), snapshot);
+        awaitApplied(image);
+        owner.run(image).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.NotFound"));
+        stranger.run(image).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.NotFound"));
+    }
+
+    @Test
+    void pendingAndFailedCopiesAreUnavailableUntilAvailable() {
+        String pending = RegistryPlayer.imageId();
+        registry.copyRequested(pending, owner.account());
+        awaitApplied(pending);
+        owner.run(pending).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Unavailable"));
+        refusedAsUnknown(stranger, pending);
+
+        registry.available(pending, RegistryPlayer.snapshotId(), 2);
+        awaitApplied(pending);
+        owner.run(pending).statusCode(200)
+                .body("Instances[0].BlockDeviceMappings[0].Ebs.VolumeSize", equalTo(2));
+
+        String failed = RegistryPlayer.imageId();
+        registry.copyRequested(failed, owner.account());
+        registry.failed(failed);
+        awaitApplied(failed);
+        owner.run(failed).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Unavailable"));
+    }
+
+    @Test
+    void deprecatedImageIsStillLaunchableById() {
+        String image = registeredImage();
+        registry.deprecated(image);
+        awaitApplied(image);
+        owner.run(image).statusCode(200);
+    }
+
+    @Test
+    void malformedAndUnknownIds() {
+        owner.run("ami-123").statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Malformed"));
+        owner.run("snap-0123456789abcdef0").statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Malformed"));
+        owner.run(RegistryPlayer.imageId()).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.NotFound"));
+        owner.as().body("{}").post("/instances").then().statusCode(400).body("Errors[0].Code", equalTo("MissingParameter"));
+    }
+
+    @Test
+    void aLaunchNeedsAToken() {
+        io.restassured.RestAssured.given().contentType("application/json")
+                .body(Api.request(RegistryPlayer.imageId(), 1, 1)).post("/instances").then().statusCode(401)
+                .body("Errors[0].Code", equalTo("AuthFailure"));
+    }
+
+    private String registeredImage() {
+        String image = RegistryPlayer.imageId();
+        registry.registered(image, owner.account(), RegistryPlayer.snapshotId(), 1);
+        awaitApplied(image);
+        return image;
+    }
+
+    /** Waits until the read model has applied every event published for the image so far. */
+    private void awaitApplied(String image) {
+        long expected = registry.version(image);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertEquals(expected,
+                images.visibleTo(owner.account(), image).map(LaunchableImage::version).orElse(0L)));
+    }
+
+    private static void refusedAsUnknown(Api caller, String image) {
+        caller.run(image).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.NotFound"));
+    }
+}
