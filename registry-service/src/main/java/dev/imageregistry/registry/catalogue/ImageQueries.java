@@ -1,0 +1,317 @@
+package dev.imageregistry.registry.catalogue;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.events.EventJson;
+import dev.imageregistry.registry.image.ImageCommands;
+import dev.imageregistry.registry.image.ImageEvent.BlockDeviceMapping;
+import dev.imageregistry.registry.image.ImageEvent.StateReason;
+import dev.imageregistry.registry.image.ImageEvent.Tag;
+import dev.imageregistry.registry.image.ImageParameters;
+
+/**
+ * DescribeImages over the describe view. A caller sees an image it owns, one shared with it, or a public one;
+ * disabled images only their owner; deprecated ones are hidden from others unless asked for by ID or with
+ * IncludeDeprecated. Pages are keyset pages by image ID, so a next token stays correct while images are added.
+ */
+@ApplicationScoped
+public class ImageQueries {
+    public static final int MAX_RESULTS = 1000;
+    private static final String COLUMNS = "image_id, owner_id, name, description, state, state_reason_code, "
+            + "state_reason_message, architecture, root_device_name, block_device_mappings::text, boot_mode, "
+            + "virtualization_type, ena_support, imds_support, is_public, creation_date, deprecation_time, tags::text, "
+            + "source_image_id, source_region, deregistration_protection";
+    private static final TypeReference<List<BlockDeviceMapping>> MAPPINGS = new TypeReference<>() {
+    };
+    private static final TypeReference<TreeMap<String, String>> TAGS = new TypeReference<>() {
+    };
+
+    private final DataSource dataSource;
+
+    public ImageQueries(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** A filter of DescribeImages: a name and the values any of which may match ({@code *} and {@code ?}). */
+    public record Filter(String name, List<String> values) {
+    }
+
+    public record Query(List<String> imageIds, List<String> owners, List<String> executableBy, List<Filter> filters,
+            boolean includeDeprecated, Integer maxResults, String nextToken) {
+    }
+
+    public record Page(List<ImageDescription> images, String nextToken) {
+    }
+
+    public Page describe(String caller, Query query) {
+        List<Object> params = new ArrayList<>();
+        StringBuilder where = new StringBuilder(" where state <> 'deregistered'");
+        visible(caller, where, params);
+        boolean byId = !query.imageIds().isEmpty();
+        if (byId) {
+            query.imageIds().forEach(ImageParameters::imageId);
+            where.append(" and image_id = any(?)");
+            params.add(query.imageIds().toArray(String[]::new));
+        }
+        if (!byId && !query.includeDeprecated()) {
+            where.append(" and (owner_id = ? or deprecation_time is null or deprecation_time > now())");
+            params.add(caller);
+        }
+        if (!query.owners().isEmpty()) {
+            Set<String> owners = new LinkedHashSet<>();
+            for (String owner : query.owners()) {
+                if ("self".equals(owner)) {
+                    owners.add(caller);
+                } else if (ImageParameters.ACCOUNT.matcher(owner).matches()) {
+                    owners.add(owner);
+                } else {
+                    throw Ec2Exception.invalidParameter("Owner must be self or a 12-digit account ID, not "
+                            + ImageParameters.printable(owner));
+                }
+            }
+            where.append(" and owner_id = any(?)");
+            params.add(owners.toArray(String[]::new));
+        }
+        if (!query.executableBy().isEmpty()) {
+            Set<String> users = new LinkedHashSet<>();
+            boolean everyone = false;
+            for (String user : query.executableBy()) {
+                if ("all".equals(user)) {
+                    everyone = true;
+                } else if ("self".equals(user)) {
+                    users.add(caller);
+                } else if (ImageParameters.ACCOUNT.matcher(user).matches()) {
+                    users.add(user);
+                } else {
+                    throw Ec2Exception.invalidParameter("ExecutableBy must be self, all or a 12-digit account ID, not "
+                            + ImageParameters.printable(user));
+                }
+            }
+            where.append(" and (").append(everyone ? "is_public or " : "").append("launch_users && ?)");
+            params.add(users.toArray(String[]::new));
+        }
+        for (Filter filter : query.filters()) {
+            filter(filter, where, params);
+        }
+        int limit = MAX_RESULTS;
+        if (query.maxResults() != null) {
+            if (byId) {
+                throw Ec2Exception.badRequest("InvalidParameterCombination",
+                        "MaxResults cannot be combined with ImageIds.");
+            }
+            if (query.maxResults() < 5 || query.maxResults() > MAX_RESULTS) {
+                throw Ec2Exception.invalidParameter("MaxResults must be between 5 and " + MAX_RESULTS + ".");
+            }
+            limit = query.maxResults();
+        }
+        if (query.nextToken() != null) {
+            where.append(" and image_id > ?");
+            params.add(decodeToken(query.nextToken()));
+        }
+        String sql = "select " + COLUMNS + " from image" + where + " order by image_id limit " + (limit + 1);
+        List<ImageDescription> images = select(sql, params);
+        String next = null;
+        if (images.size() > limit) {
+            images = new ArrayList<>(images.subList(0, limit));
+            next = encodeToken(images.get(limit - 1).imageId());
+        }
+        if (byId) {
+            Set<String> missing = new LinkedHashSet<>(query.imageIds());
+            images.forEach(image -> missing.remove(image.imageId()));
+            if (!missing.isEmpty()) {
+                throw Ec2Exception.notFound("InvalidAMIID.NotFound",
+                        "The image id '" + missing + "' does not exist");
+            }
+        }
+        return new Page(images, next);
+    }
+
+    /** One image the caller may see, by ID (deprecated images included, as EC2 does for IDs). */
+    public ImageDescription visibleImage(String caller, String imageId) {
+        ImageParameters.imageId(imageId);
+        List<Object> params = new ArrayList<>();
+        StringBuilder where = new StringBuilder(" where state <> 'deregistered' and image_id = ?");
+        params.add(imageId);
+        visible(caller, where, params);
+        List<ImageDescription> found = select("select " + COLUMNS + " from image" + where, params);
+        if (found.isEmpty()) {
+            throw ImageCommands.notFound(imageId);
+        }
+        return found.get(0);
+    }
+
+    /** The accounts an owned image is shared with (launchPermission), or not found for anyone else. */
+    public List<String> launchUsers(String caller, String imageId) {
+        ImageParameters.imageId(imageId);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("select launch_users from image "
+                        + "where image_id = ? and owner_id = ? and state <> 'deregistered'")) {
+            select.setString(1, imageId);
+            select.setString(2, caller);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    throw ImageCommands.notFound(imageId);
+                }
+                return List.of((String[]) rs.getArray(1).getArray());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read launch permissions", e);
+        }
+    }
+
+    private static void visible(String caller, StringBuilder where, List<Object> params) {
+        where.append(" and (owner_id = ? or (state <> 'disabled' and (is_public or launch_users @> ?)))");
+        params.add(caller);
+        params.add(new String[] { caller });
+    }
+
+    private static void filter(Filter filter, StringBuilder where, List<Object> params) {
+        if (filter.name() == null || filter.values().isEmpty()) {
+            throw Ec2Exception.invalidParameter("Each filter needs a Name and at least one Value.");
+        }
+        String name = filter.name();
+        String column = switch (name) {
+            case "image-id" -> "image_id";
+            case "name" -> "name";
+            case "description" -> "description";
+            case "state" -> "state";
+            case "architecture" -> "architecture";
+            case "owner-id" -> "owner_id";
+            case "root-device-name" -> "root_device_name";
+            case "virtualization-type" -> "virtualization_type";
+            case "boot-mode" -> "boot_mode";
+            case "source-image-id" -> "source_image_id";
+            case "source-image-region" -> "source_region";
+            default -> null;
+        };
+        List<String> patterns = filter.values().stream().map(ImageQueries::likePattern).toList();
+        String[] values = patterns.toArray(String[]::new);
+        if (column != null) {
+            where.append(" and ").append(column).append(" like any(?)");
+            params.add(values);
+        } else if (name.equals("is-public")) {
+            Set<Boolean> wanted = new LinkedHashSet<>();
+            for (String value : filter.values()) {
+                if (!value.equals("true") && !value.equals("false")) {
+                    throw Ec2Exception.invalidParameter("is-public takes true or false.");
+                }
+                wanted.add(Boolean.valueOf(value));
+            }
+            if (wanted.size() == 1) {
+                where.append(" and is_public = ?");
+                params.add(wanted.iterator().next());
+            }
+        } else if (name.equals("tag-key")) {
+            where.append(" and exists (select 1 from jsonb_object_keys(tags) k where k like any(?))");
+            params.add(values);
+        } else if (name.startsWith("tag:") && name.length() > 4) {
+            where.append(" and exists (select 1 from jsonb_each_text(tags) t where t.key = ? and t.value like any(?))");
+            params.add(name.substring(4));
+            params.add(values);
+        } else if (name.equals("block-device-mapping.snapshot-id")) {
+            where.append(" and exists (select 1 from unnest(snapshot_ids) s where s like any(?))");
+            params.add(values);
+        } else {
+            throw Ec2Exception.invalidParameter("The filter '" + ImageParameters.printable(name) + "' is invalid");
+        }
+    }
+
+    /** EC2 filter wildcards ({@code *} any run, {@code ?} one character) as a SQL LIKE pattern. */
+    static String likePattern(String value) {
+        if (value == null || value.length() > 255) {
+            throw Ec2Exception.invalidParameter("Filter values must be 1 to 255 characters.");
+        }
+        StringBuilder like = new StringBuilder();
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '%', '_', '\\' -> like.append('\\').append(c);
+                case '*' -> like.append('%');
+                case '?' -> like.append('_');
+                default -> like.append(c);
+            }
+        }
+        return like.toString();
+    }
+
+    private static String encodeToken(String lastImageId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("v1:" + lastImageId).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeToken(String token) {
+        try {
+            String decoded = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            if (decoded.startsWith("v1:") && ImageParameters.IMAGE_ID.matcher(decoded.substring(3)).matches()) {
+                return decoded.substring(3);
+            }
+        } catch (IllegalArgumentException e) {
+            // falls through to the refusal below
+        }
+        throw Ec2Exception.invalidParameter("The NextToken is not valid.");
+    }
+
+    private List<ImageDescription> select(String sql, List<Object> params) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.size(); i++) {
+                Object value = params.get(i);
+                if (value instanceof String[] array) {
+                    Array sqlArray = connection.createArrayOf("text", array);
+                    select.setArray(i + 1, sqlArray);
+                } else {
+                    select.setObject(i + 1, value);
+                }
+            }
+            List<ImageDescription> images = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    images.add(row(rs));
+                }
+            }
+            return images;
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not describe images", e);
+        }
+    }
+
+    private static ImageDescription row(ResultSet rs) throws SQLException {
+        try {
+            String reasonCode = rs.getString(6);
+            Map<String, String> tagMap = EventJson.MAPPER.readValue(rs.getString(18), TAGS);
+            List<Tag> tags = tagMap.entrySet().stream().map(e -> new Tag(e.getKey(), e.getValue())).toList();
+            Boolean ena = rs.getObject(13) == null ? null : rs.getBoolean(13);
+            return new ImageDescription(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                    rs.getString(5), reasonCode == null ? null : new StateReason(reasonCode, rs.getString(7)),
+                    rs.getString(8), "machine", rs.getString(9), "ebs",
+                    EventJson.MAPPER.readValue(rs.getString(10), MAPPINGS), rs.getString(11), rs.getString(12), ena,
+                    rs.getString(14), rs.getBoolean(15), instant(rs.getTimestamp(16)), instant(rs.getTimestamp(17)),
+                    tags.isEmpty() ? null : tags, rs.getString(19), rs.getString(20), rs.getString(21));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("unreadable image row", e);
+        }
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+}

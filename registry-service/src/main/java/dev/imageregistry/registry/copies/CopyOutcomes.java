@@ -1,0 +1,65 @@
+package dev.imageregistry.registry.copies;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import dev.imageregistry.platform.events.EventEnvelope;
+import dev.imageregistry.platform.projection.EventIntake;
+import dev.imageregistry.registry.image.ImageCommands;
+import dev.imageregistry.registry.image.ImageCommands.CopyResult;
+import dev.imageregistry.registry.image.ImageEvent.StateReason;
+import io.smallrye.common.annotation.Blocking;
+
+/**
+ * The region-replicator's verdicts on pending copies: ImageCopied makes the copy available, ImageCopyFailed
+ * fails it, each through the registry's own events. A redelivered verdict changes nothing: the intake drops a
+ * seen event ID, and a copy that is no longer pending ignores a second verdict. This is not a read model that
+ * is ever rebuilt, so replaying the topic can never re-emit a follow-up event.
+ */
+@ApplicationScoped
+public class CopyOutcomes {
+    static final String CONSUMER = "copy-outcomes";
+
+    private final EventIntake intake;
+    private final ImageCommands commands;
+
+    public CopyOutcomes(EventIntake intake, ImageCommands commands) {
+        this.intake = intake;
+        this.commands = commands;
+    }
+
+    record CopyFailure(String imageId, StateReason stateReason) {
+    }
+
+    @Incoming("copy-events")
+    @Blocking
+    @Transactional
+    public void on(ConsumerRecord<String, String> record) {
+        intake.apply(CONSUMER, record, this::decide);
+    }
+
+    private void decide(EventEnvelope envelope) {
+        switch (envelope.type()) {
+            case "ImageCopied" -> {
+                CopyResult copied = envelope.dataAs(CopyResult.class);
+                if (copied.imageId() != null) {
+                    commands.copyCompleted(copied.imageId(), copied);
+                }
+            }
+            case "ImageCopyFailed" -> {
+                CopyFailure failure = envelope.dataAs(CopyFailure.class);
+                if (failure.imageId() != null) {
+                    StateReason reason = failure.stateReason() != null ? failure.stateReason()
+                            : new StateReason("Client.CopyFailed", "The copy failed.");
+                    commands.copyFailed(failure.imageId(), reason);
+                }
+            }
+            default -> {
+                // progress and other copy events do not change the catalogue
+            }
+        }
+    }
+}

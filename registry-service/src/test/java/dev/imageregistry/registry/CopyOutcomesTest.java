@@ -1,0 +1,95 @@
+package dev.imageregistry.registry;
+
+import static dev.imageregistry.registry.RegistryFixtures.*;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.infra.testing.TopicTap;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** CopyImage's registry side, with the region-replicator played by publishing its verdicts on copy-events. */
+@QuarkusTest
+@WithTestResource(value = RegionTestResource.class, initArgs = {
+        @ResourceArg(name = "database", value = "registry"),
+        @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
+class CopyOutcomesTest {
+    private static final String REPLICATOR = "/regions/us-east-1/region-replicator";
+
+    @Test
+    void aCopyIsPendingThenAvailableOnceEvenWhenImageCopiedArrivesTwice() {
+        String owner = account();
+        String source = "ami-" + hex(17);
+        String imageId = as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", source,
+                "Name", uniqueName("copy"), "CopyImageTags", true)).post("/images/copy").then().statusCode(200)
+                .extract().path("ImageId");
+        as(owner).get("/images?ImageId=" + imageId).then().body("Images[0].State", equalTo("pending"))
+                .body("Images[0].SourceImageId", equalTo(source))
+                .body("Images[0].SourceImageRegion", equalTo("eu-west-1"));
+
+        String sourceSnapshot = "snap-" + hex(17);
+        String copiedSnapshot = "snap-" + hex(17);
+        String copied = envelope(new ImageCopied(imageId, source, "eu-west-1",
+                List.of(Map.of("sourceSnapshotId", sourceSnapshot, "snapshotId", copiedSnapshot, "volumeSize", 8,
+                        "aggregateChecksum", checksum(copiedSnapshot))),
+                "x86_64", "/dev/xvda",
+                List.of(Map.of("deviceName", "/dev/xvda", "ebs", Map.of("snapshotId", sourceSnapshot, "volumeSize", 8))),
+                List.of(Map.of("key", "team", "value", "os"))), REPLICATOR, 5);
+        // The same event delivered twice (a redelivery after a consumer crash): applied once.
+        publish("copy-events", imageId, copied);
+        publish("copy-events", imageId, copied);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(owner).get("/images?ImageId=" + imageId).then()
+                .body("Images[0].State", equalTo("available"))
+                .body("Images[0].BlockDeviceMappings[0].Ebs.SnapshotId", equalTo(copiedSnapshot))
+                .body("Images[0].Tags[0].Key", equalTo("team")));
+        // A second, later verdict for the same copy is ignored too (it is no longer pending).
+        publish("copy-events", imageId, envelope(new ImageCopyFailed(imageId, source, "eu-west-1",
+                Map.of("code", "Client.SourceGone", "message", "gone")), REPLICATOR, 6));
+        try (TopicTap tap = new TopicTap(bootstrap(), "image-events")) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(List.of("ImageCopyRequested",
+                    "ImageAvailable"), tap.recordsWithKey(imageId).stream().map(r -> eventType(r.value())).toList()));
+        }
+        as(owner).get("/images?ImageId=" + imageId).then().body("Images[0].State", equalTo("available"));
+    }
+
+    @Test
+    void aFailedCopyIsFailedWithTheReplicatorsReason() {
+        String owner = account();
+        String source = "ami-" + hex(17);
+        String imageId = as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", source,
+                "Name", uniqueName("copy-fails"))).post("/images/copy").then().statusCode(200).extract().path("ImageId");
+        publish("copy-events", imageId, envelope(new ImageCopyFailed(imageId, source, "eu-west-1",
+                Map.of("code", "Client.SourceGone", "message", "The source image was deregistered.")), REPLICATOR, 3));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(owner).get("/images?ImageId=" + imageId).then()
+                .body("Images[0].State", equalTo("failed"))
+                .body("Images[0].StateReason.Code", equalTo("Client.SourceGone")));
+    }
+
+    @Test
+    void copyRefusesBadInput() {
+        String owner = account();
+        ImageActionsTest.error(as(owner).body(Map.of("SourceImageId", "ami-" + hex(17), "Name", "copy-x")).post("/images/copy"),
+                "MissingParameter");
+        ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "moon", "SourceImageId", "ami-" + hex(17),
+                "Name", "copy-x")).post("/images/copy"), "InvalidParameterValue");
+        ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", "ami-1",
+                "Name", "copy-x")).post("/images/copy"), "InvalidAMIID.Malformed");
+        ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", "ami-" + hex(17),
+                "Name", "x")).post("/images/copy"), "InvalidAMIName.Malformed");
+        as(owner).get("/images?Owner=self").then().body("Images", empty());
+    }
+
+    static String eventType(String json) {
+        return dev.imageregistry.platform.events.EventJson.read(json).type();
+    }
+}

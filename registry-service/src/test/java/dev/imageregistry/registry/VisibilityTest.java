@@ -1,0 +1,108 @@
+package dev.imageregistry.registry;
+
+import static dev.imageregistry.registry.ImageActionsTest.error;
+import static dev.imageregistry.registry.RegistryFixtures.*;
+import static org.hamcrest.Matchers.*;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.imageregistry.infra.RegionTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Who sees and who may change an image, across three accounts: the owner, an account it is shared with, and a
+ * stranger. A stranger, and a sharer trying to change it, get the answer for an image that does not exist.
+ */
+@QuarkusTest
+@WithTestResource(value = RegionTestResource.class, initArgs = {
+        @ResourceArg(name = "database", value = "registry"),
+        @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
+class VisibilityTest {
+    @Inject
+    DataSource database;
+
+    @Test
+    void ownerSharedAccountAndStrangerAcrossSharingPublicAndDisabling() {
+        String owner = account();
+        String shared = account();
+        String stranger = account();
+        String imageId = register(owner, uniqueName("visibility"), completedSnapshot(database, owner, 8));
+
+        as(owner).get("/images?Owner=self").then().body("Images.ImageId", contains(imageId));
+        error(as(shared).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
+        error(as(stranger).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
+        as(stranger).get("/images?Owner=" + owner).then().body("Images", empty());
+        everyChangeIsRefusedAsNotFound(stranger, imageId);
+
+        as(owner).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("UserId", shared)))))
+                .post("/images/" + imageId + "/attributes").then().statusCode(200);
+        as(shared).get("/images?ImageId=" + imageId).then().statusCode(200).body("Images[0].OwnerId", equalTo(owner));
+        as(shared).get("/images?ExecutableBy=self").then().body("Images.ImageId", hasItem(imageId));
+        as(shared).get("/images?Owner=self").then().body("Images.ImageId", not(hasItem(imageId)));
+        as(shared).get("/images/" + imageId + "/attributes/description").then().statusCode(200);
+        error(as(shared).get("/images/" + imageId + "/attributes/launchPermission"), "InvalidAMIID.NotFound");
+        everyChangeIsRefusedAsNotFound(shared, imageId);
+        error(as(stranger).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
+        as(owner).get("/images?Owner=self&ExecutableBy=" + shared).then().body("Images.ImageId", contains(imageId));
+
+        as(owner).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("Group", "all")))))
+                .post("/images/" + imageId + "/attributes").then().statusCode(200);
+        as(stranger).get("/images?ImageId=" + imageId).then().statusCode(200).body("Images[0].Public", equalTo(true));
+        as(stranger).get("/images?ExecutableBy=all&Owner=" + owner).then().body("Images.ImageId", contains(imageId));
+        as(stranger).get("/images?Owner=" + owner + "&Filter.1.Name=is-public&Filter.1.Value.1=true").then()
+                .body("Images.ImageId", contains(imageId));
+        everyChangeIsRefusedAsNotFound(stranger, imageId);
+
+        as(owner).post("/images/" + imageId + "/disable").then().statusCode(200);
+        as(owner).get("/images?ImageId=" + imageId).then().body("Images[0].State", equalTo("disabled"));
+        error(as(shared).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
+        error(as(stranger).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
+        as(stranger).get("/images?Owner=" + owner).then().body("Images", empty());
+    }
+
+    @Test
+    void deprecatedImagesAreHiddenFromOthersUnlessAskedForByIdOrIncluded() {
+        String owner = account();
+        String shared = account();
+        String imageId = register(owner, uniqueName("deprecated"), completedSnapshot(database, owner, 8));
+        as(owner).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("UserId", shared)))))
+                .post("/images/" + imageId + "/attributes").then().statusCode(200);
+        // The current minute is not in the past, and rounds to a time that has already come.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        as(owner).body(Map.of("DeprecateAt", now.toString())).put("/images/" + imageId + "/deprecation").then()
+                .statusCode(200);
+
+        as(shared).get("/images?Owner=" + owner).then().body("Images", empty());
+        as(shared).get("/images?Owner=" + owner + "&IncludeDeprecated=true").then().body("Images.ImageId", contains(imageId));
+        as(shared).get("/images?ImageId=" + imageId).then().statusCode(200).body("Images.ImageId", contains(imageId));
+        as(owner).get("/images?Owner=self").then().body("Images.ImageId", contains(imageId));
+    }
+
+    private static void everyChangeIsRefusedAsNotFound(String account, String imageId) {
+        String path = "/images/" + imageId;
+        error(as(account).body(Map.of("Description", Map.of("Value", "mine now"))).post(path + "/attributes"),
+                "InvalidAMIID.NotFound");
+        error(as(account).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("UserId", account)))))
+                .post(path + "/attributes"), "InvalidAMIID.NotFound");
+        error(as(account).post(path + "/attributes/launch-permission/reset"), "InvalidAMIID.NotFound");
+        error(as(account).body(Map.of("Tags", List.of(Map.of("Key", "k", "Value", "v")))).post(path + "/tags"),
+                "InvalidAMIID.NotFound");
+        error(as(account).delete(path + "/tags"), "InvalidAMIID.NotFound");
+        error(as(account).body(Map.of("DeprecateAt", Instant.now().plus(1, ChronoUnit.DAYS).toString()))
+                .put(path + "/deprecation"), "InvalidAMIID.NotFound");
+        error(as(account).post(path + "/disable"), "InvalidAMIID.NotFound");
+        error(as(account).body(Map.of()).put(path + "/deregistration-protection"), "InvalidAMIID.NotFound");
+        error(as(account).delete(path), "InvalidAMIID.NotFound");
+    }
+}
