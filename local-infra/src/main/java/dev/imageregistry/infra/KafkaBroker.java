@@ -44,8 +44,9 @@ public final class KafkaBroker implements AutoCloseable {
 
     public static KafkaBroker start(Path dataDirectory) {
         long started = System.nanoTime();
-        int brokerPort = FreePort.next();
-        int controllerPort = FreePort.next();
+        int[] ports = FreePort.distinct(2);
+        int brokerPort = ports[0];
+        int controllerPort = ports[1];
         Path logDirectory = dataDirectory.resolve("log");
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");

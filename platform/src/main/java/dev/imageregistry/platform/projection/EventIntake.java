@@ -82,6 +82,15 @@ public class EventIntake {
         }
     }
 
+    /**
+     * For a read model that a command also writes in its own transaction (read-your-writes): holds the read
+     * model's lock shared until the transaction ends, so the command never interleaves with a rebuild.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void enterShared(String readModel) {
+        waitForRebuild(readModel, false);
+    }
+
     /** Live intake takes the lock shared, a rebuild exclusive; both until their transaction ends. */
     void waitForRebuild(String readModel, boolean exclusive) {
         String sql = exclusive ? "select pg_advisory_xact_lock(?)" : "select pg_advisory_xact_lock_shared(?)";

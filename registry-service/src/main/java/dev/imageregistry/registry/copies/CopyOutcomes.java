@@ -1,16 +1,17 @@
 package dev.imageregistry.registry.copies;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.projection.EventIntake;
 import dev.imageregistry.registry.image.ImageCommands;
 import dev.imageregistry.registry.image.ImageCommands.CopyResult;
 import dev.imageregistry.registry.image.ImageEvent.StateReason;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 
 /**
@@ -22,6 +23,7 @@ import io.smallrye.common.annotation.Blocking;
 @ApplicationScoped
 public class CopyOutcomes {
     static final String CONSUMER = "copy-outcomes";
+    private static final int MAX_ATTEMPTS = 10;
 
     private final EventIntake intake;
     private final ImageCommands commands;
@@ -34,11 +36,23 @@ public class CopyOutcomes {
     record CopyFailure(String imageId, StateReason stateReason) {
     }
 
+    /**
+     * A verdict can lose a race with the owner changing the pending image (tags, description): the conflict rolls
+     * back the whole attempt, which is then retried against the new state rather than dropped.
+     */
     @Incoming("copy-events")
     @Blocking
-    @Transactional
     public void on(ConsumerRecord<String, String> record) {
-        intake.apply(CONSUMER, record, this::decide);
+        for (int attempt = 1;; attempt++) {
+            try {
+                QuarkusTransaction.requiringNew().run(() -> intake.apply(CONSUMER, record, this::decide));
+                return;
+            } catch (Ec2Exception e) {
+                if (e.status() != 409 || attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private void decide(EventEnvelope envelope) {
