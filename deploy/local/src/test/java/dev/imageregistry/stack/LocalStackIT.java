@@ -1,92 +1,333 @@
 package dev.imageregistry.stack;
 
+import static dev.imageregistry.stack.RegionClient.LAUNCH;
+import static dev.imageregistry.stack.RegionClient.REGISTRY;
+import static dev.imageregistry.stack.RegionClient.REPLICATOR;
+import static dev.imageregistry.stack.RegionClient.SNAPSHOT;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.imageregistry.stack.RegionClient.Answer;
+
 /**
- * The run command as a user runs it: two Regions, four services each, all ready, reachable with the printed
- * tokens; Ctrl-C (SIGINT) stops every process it started; a second start over the same data directory resumes.
+ * The run command as a user runs it, and the story the whole system must tell (README, docs/walkthrough.md), on
+ * the real two-Region stack: upload, register, share, launch, copy to another Region, launch there, deregister,
+ * rebuild read models. Then Ctrl-C must stop every process, and a second start over the same data directory
+ * must resume with everything still there.
  */
 class LocalStackIT {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final String A = "111111111111";
+    static final String B = "222222222222";
+    static final String C = "333333333333";
+    static final int BLOCK = 512 * 1024;
 
     @TempDir
     Path dataDir;
 
+    @TempDir
+    Path work;
+
     @Test
-    void twoRegionsComeUpAnswerAndLeaveNothingBehindOnCtrlC() throws Exception {
+    void theStoryAcrossTwoRegionsThenCtrlCThenResume() throws Exception {
         int portBase = 20000 + (int) (ProcessHandle.current().pid() % 300) * 100;
-        for (int run = 1; run <= 2; run++) {
-            Path output = dataDir.resolve("run-" + run + ".out");
-            Process stack = start(portBase, output);
-            try {
-                await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                    assertTrue(stack.isAlive(), () -> "the stack exited: " + read(output));
-                    return read(output).contains("LOCAL STACK READY");
-                });
-                List<ProcessHandle> started = stack.descendants().toList();
-                assertTrue(started.size() >= 8 + 2, "8 service JVMs and 2 S3 servers, got " + started.size());
+        RegionClient east = new RegionClient(portBase);
+        RegionClient west = new RegionClient(portBase + 100);
 
-                Map<String, String> tokens = Files.readAllLines(dataDir.resolve("tokens.env")).stream()
-                        .map(line -> line.split("=", 2)).collect(Collectors.toMap(kv -> kv[0], kv -> kv[1]));
-                for (int region = 0; region < 2; region++) {
-                    for (int service = 1; service <= 4; service++) {
-                        String endpoint = "http://127.0.0.1:" + (portBase + 100 * region + service);
-                        assertEquals(200, get(endpoint + "/q/health/ready", null).statusCode(), endpoint);
-                        HttpResponse<String> identity = get(endpoint + "/caller-identity", tokens.get("TOKEN_B"));
-                        assertEquals(200, identity.statusCode(), identity.body());
-                        assertTrue(identity.body().contains("\"Account\":\"222222222222\""), identity.body());
-                        assertTrue(identity.body().contains(region == 0 ? "us-east-1" : "eu-west-1"), identity.body());
-                    }
+        Process stack = start(portBase, dataDir.resolve("run-1.out"));
+        String copyId;
+        String secondImage;
+        try {
+            List<ProcessHandle> started = awaitReady(stack, dataDir.resolve("run-1.out"));
+            Map<String, String> tokens = tokens();
+            String a = tokens.get("TOKEN_A");
+            String b = tokens.get("TOKEN_B");
+            String c = tokens.get("TOKEN_C");
+            for (RegionClient region : List.of(east, west)) {
+                for (int service = REGISTRY; service <= REPLICATOR; service++) {
+                    Answer identity = region.get(service, "/caller-identity", b);
+                    assertEquals(200, identity.status(), identity.body().toString());
+                    assertEquals(B, identity.body().path("Account").asText());
+                    assertEquals(region == east ? "us-east-1" : "eu-west-1", identity.body().path("Region").asText());
                 }
+            }
 
-                // Ctrl-C
-                new ProcessBuilder("kill", "-INT", String.valueOf(stack.pid())).start().waitFor();
-                assertTrue(stack.waitFor(120, TimeUnit.SECONDS), "the stack did not stop on SIGINT");
-                await().atMost(Duration.ofSeconds(30))
-                        .untilAsserted(() -> assertEquals(List.of(), started.stream().filter(ProcessHandle::isAlive)
-                                .map(p -> p.pid() + " " + p.info().command().orElse("?")).toList()));
-                assertTrue(read(output).contains("[local-stack] stopped"));
-            } finally {
-                stack.descendants().forEach(ProcessHandle::destroyForcibly);
-                stack.destroyForcibly();
+            // 1. A uploads a 1 GiB raw disk, mostly empty, as a snapshot in us-east-1 with the upload tool.
+            Path disk = sparseDisk(work.resolve("disk.raw"), 1024, 40, new Random(1));
+            String snapshot = upload(east, a, disk);
+
+            // 2. A registers an image whose root device maps it: available at once.
+            String image = register(east, a, "story-web-server", snapshot);
+            assertEquals("available", describe(east, a, image).path("State").asText());
+
+            // 3. Shared with B: B sees it and may launch it; C cannot see it at all.
+            ok(east.post(REGISTRY, "/images/" + image + "/attributes", a,
+                    "{\"LaunchPermission\":{\"Add\":[{\"UserId\":\"" + B + "\"}]}}"));
+            assertEquals(image, describe(east, b, image).path("ImageId").asText());
+            assertTrue(east.get(REGISTRY, "/images?ExecutableBy=self", b).body().path("Images").findValuesAsText("ImageId")
+                    .contains(image));
+            Answer hidden = east.get(REGISTRY, "/images?ImageId=" + image, c);
+            assertTrue(hidden.status() == 400 ? "InvalidAMIID.NotFound".equals(hidden.code())
+                    : hidden.body().path("Images").isEmpty(), hidden.body().toString());
+
+            // 4. B launches two instances from it in us-east-1.
+            JsonNode reservation = awaitOk(() -> east.post(LAUNCH, "/instances", b, "{\"ImageId\":\"" + image
+                    + "\",\"MinCount\":2,\"MaxCount\":2,\"InstanceType\":\"t3.micro\"}"));
+            List<String> instances = reservation.path("Instances").findValuesAsText("InstanceId");
+            assertEquals(2, instances.size());
+            awaitRunning(east, b, instances);
+
+            // 5. A copies the image to eu-west-1: progress, then available with its lineage.
+            copyId = ok(west.post(REGISTRY, "/images/copy", a, "{\"SourceRegion\":\"us-east-1\",\"SourceImageId\":\""
+                    + image + "\",\"Name\":\"story-web-server-eu\"}")).path("ImageId").asText();
+            long firstCopy = awaitAvailable(west, a, copyId);
+            JsonNode copy = describe(west, a, copyId);
+            assertEquals(image, copy.path("SourceImageId").asText());
+            assertEquals("us-east-1", copy.path("SourceImageRegion").asText());
+            JsonNode progress = ok(west.get(REPLICATOR, "/copies/" + copyId, a));
+            assertEquals(100, progress.path("Progress").asInt());
+            assertEquals(40L * BLOCK, progress.path("BytesMoved").asLong());
+
+            //    A second image sharing most blocks copies in a fraction of the time, moving only the difference.
+            Path disk2 = work.resolve("disk2.raw");
+            Files.copy(disk, disk2);
+            overwriteBlocks(disk2, List.of(3, 900), new Random(2));
+            String snapshot2 = upload(east, a, disk2);
+            secondImage = register(east, a, "story-web-server-v2", snapshot2);
+            String secondCopy = ok(west.post(REGISTRY, "/images/copy", a, "{\"SourceRegion\":\"us-east-1\","
+                    + "\"SourceImageId\":\"" + secondImage + "\",\"Name\":\"story-web-server-v2-eu\"}")).path("ImageId").asText();
+            long secondCopyMillis = awaitAvailable(west, a, secondCopy);
+            JsonNode secondProgress = ok(west.get(REPLICATOR, "/copies/" + secondCopy, a));
+            assertTrue(secondProgress.path("BytesMoved").asLong() <= 2L * BLOCK, secondProgress.toString());
+            System.out.printf("copy of the first image: %d ms; of the second (sharing most blocks): %d ms%n", firstCopy,
+                    secondCopyMillis);
+
+            // 6. A launches the copy in eu-west-1; B cannot until A shares the copy there too.
+            JsonNode westLaunch = awaitOk(() -> west.post(LAUNCH, "/instances", a, "{\"ImageId\":\"" + copyId
+                    + "\",\"MinCount\":1,\"MaxCount\":1,\"InstanceType\":\"t3.micro\"}"));
+            awaitRunning(west, a, westLaunch.path("Instances").findValuesAsText("InstanceId"));
+            Answer refused = west.post(LAUNCH, "/instances", b, "{\"ImageId\":\"" + copyId
+                    + "\",\"MinCount\":1,\"MaxCount\":1,\"InstanceType\":\"t3.micro\"}");
+            assertEquals("InvalidAMIID.NotFound", refused.code(), refused.body().toString());
+
+            // 7. A deregisters the source with its snapshots: B's instances keep running, blocks that the second
+            //    snapshot uses are not lost, and the copy in eu-west-1 is untouched.
+            ok(east.delete(REGISTRY, "/images/" + image + "?DeleteAssociatedSnapshots=true", a));
+            awaitRunning(east, b, instances);
+            Path downloaded = work.resolve("disk2.downloaded");
+            download(east, a, snapshot2, downloaded);
+            assertArrayEquals(Files.readAllBytes(disk2), Files.readAllBytes(downloaded));
+            assertEquals("available", describe(west, a, copyId).path("State").asText());
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals("InvalidSnapshot.NotFound",
+                    east.get(SNAPSHOT, "/snapshots?SnapshotId=" + snapshot, a).code()));
+
+            // 8. An operator rebuilds read models from the topics: every answer is the same afterwards.
+            List<String> before = answers(east, west, a, b, c, image, secondImage, copyId);
+            ok(east.post(REGISTRY, "/admin/read-models/images/rebuild", a, null));
+            ok(west.post(REGISTRY, "/admin/read-models/images/rebuild", a, null));
+            ok(east.post(LAUNCH, "/admin/read-models/launchable-images/rebuild", a, null));
+            ok(west.post(LAUNCH, "/admin/read-models/launchable-images/rebuild", a, null));
+            ok(east.post(SNAPSHOT, "/admin/read-models/image-usage/rebuild", a, null));
+            assertEquals(before, answers(east, west, a, b, c, image, secondImage, copyId));
+
+            stopWithCtrlC(stack, started, dataDir.resolve("run-1.out"));
+        } finally {
+            stack.descendants().forEach(ProcessHandle::destroyForcibly);
+            stack.destroyForcibly();
+        }
+
+        // The second start resumes over the same data directory: what the first run made is still there.
+        Process again = start(portBase, dataDir.resolve("run-2.out"));
+        try {
+            List<ProcessHandle> started = awaitReady(again, dataDir.resolve("run-2.out"));
+            String a = tokens().get("TOKEN_A");
+            assertEquals("available", describe(west, a, copyId).path("State").asText());
+            assertEquals("available", describe(east, a, secondImage).path("State").asText());
+            stopWithCtrlC(again, started, dataDir.resolve("run-2.out"));
+        } finally {
+            again.descendants().forEach(ProcessHandle::destroyForcibly);
+            again.destroyForcibly();
+        }
+    }
+
+    // --- the steps
+
+    private String upload(RegionClient region, String token, Path file) throws Exception {
+        Process tool = tool("upload", "--endpoint", region.endpoint(SNAPSHOT), "--token", token, "--no-progress",
+                "--file", file.toString());
+        String out = new String(tool.getInputStream().readAllBytes()).trim();
+        assertEquals(0, tool.waitFor(), "upload failed: " + out);
+        String snapshotId = out.lines().reduce((first, last) -> last).orElseThrow();
+        assertTrue(snapshotId.matches("snap-[0-9a-f]{17}"), out);
+        return snapshotId;
+    }
+
+    private void download(RegionClient region, String token, String snapshotId, Path file) throws Exception {
+        Process tool = tool("download", "--endpoint", region.endpoint(SNAPSHOT), "--token", token, "--no-progress",
+                "--snapshot-id", snapshotId, "--file", file.toString());
+        String out = new String(tool.getInputStream().readAllBytes());
+        assertEquals(0, tool.waitFor(), "download failed: " + out);
+    }
+
+    private Process tool(String... args) throws IOException {
+        Path jar = root().resolve("snapshot-tool/target/snapshot-tool-0.1.0-SNAPSHOT.jar");
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    private String register(RegionClient region, String token, String name, String snapshotId) {
+        // The registry learns of the snapshot from the snapshot-service's events: retry until it has.
+        return awaitOk(() -> region.post(REGISTRY, "/images", token, "{\"Name\":\"" + name + "\",\"Architecture\":\"x86_64\","
+                + "\"RootDeviceName\":\"/dev/xvda\",\"VirtualizationType\":\"hvm\",\"BootMode\":\"uefi\",\"EnaSupport\":true,"
+                + "\"BlockDeviceMappings\":[{\"DeviceName\":\"/dev/xvda\",\"Ebs\":{\"SnapshotId\":\"" + snapshotId
+                + "\",\"VolumeSize\":1,\"VolumeType\":\"gp3\",\"DeleteOnTermination\":true}}]}")).path("ImageId").asText();
+    }
+
+    private static JsonNode describe(RegionClient region, String token, String imageId) {
+        JsonNode images = ok(region.get(REGISTRY, "/images?ImageId=" + imageId, token)).path("Images");
+        assertEquals(1, images.size(), images.toString());
+        return images.get(0);
+    }
+
+    private static long awaitAvailable(RegionClient region, String token, String imageId) {
+        long started = System.nanoTime();
+        await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonNode image = describe(region, token, imageId);
+            assertTrue(!"failed".equals(image.path("State").asText()), image.toString());
+            assertEquals("available", image.path("State").asText(), image.toString());
+        });
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    private static void awaitRunning(RegionClient region, String token, List<String> instances) {
+        String query = instances.stream().map(id -> "InstanceId=" + id).collect(Collectors.joining("&"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonNode answer = ok(region.get(LAUNCH, "/instances?" + query, token));
+            List<String> states = answer.findValuesAsText("Name");
+            assertEquals(instances.size(), answer.findValuesAsText("InstanceId").size(), answer.toString());
+            assertTrue(states.stream().allMatch("running"::equals), answer.toString());
+        });
+    }
+
+    /** What each account sees, in both Regions: compared before and after the rebuilds. */
+    private static List<String> answers(RegionClient east, RegionClient west, String a, String b, String c,
+            String... imageIds) {
+        List<String> answers = new ArrayList<>();
+        for (String token : List.of(a, b, c)) {
+            for (RegionClient region : List.of(east, west)) {
+                answers.add(region.get(REGISTRY, "/images?Owner=" + A, token).body().path("Images").toString());
+                answers.add(region.get(REGISTRY, "/images?ExecutableBy=self", token).body().path("Images").toString());
+                for (String imageId : imageIds) {
+                    Answer launch = region.post(LAUNCH, "/instances", token, "{\"ImageId\":\"" + imageId
+                            + "\",\"MinCount\":1,\"MaxCount\":1,\"InstanceType\":\"t3.micro\"}");
+                    answers.add(imageId + " launch " + launch.status() + " " + launch.code());
+                }
+            }
+        }
+        return answers;
+    }
+
+    // --- the stack
+
+    private Process start(int portBase, Path output) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-cp", System.getProperty("java.class.path"),
+                LocalStack.class.getName(), "--data-dir", dataDir.toString(), "--port-base", String.valueOf(portBase),
+                "--project-root", root().toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    private static List<ProcessHandle> awaitReady(Process stack, Path output) {
+        await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            assertTrue(stack.isAlive(), () -> "the stack exited: " + read(output));
+            return read(output).contains("LOCAL STACK READY");
+        });
+        List<ProcessHandle> started = stack.descendants().toList();
+        assertTrue(started.size() >= 8 + 2, "8 service JVMs and 2 S3 servers, got " + started.size());
+        return started;
+    }
+
+    private static void stopWithCtrlC(Process stack, List<ProcessHandle> started, Path output) throws Exception {
+        new ProcessBuilder("kill", "-INT", String.valueOf(stack.pid())).start().waitFor();
+        assertTrue(stack.waitFor(120, TimeUnit.SECONDS), "the stack did not stop on SIGINT");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(List.of(), started.stream()
+                .filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().command().orElse("?")).toList()));
+        assertTrue(read(output).contains("[local-stack] stopped"));
+    }
+
+    private Map<String, String> tokens() throws IOException {
+        return Files.readAllLines(dataDir.resolve("tokens.env")).stream().map(line -> line.split("=", 2))
+                .collect(Collectors.toMap(kv -> kv[0], kv -> kv[1]));
+    }
+
+    // --- small things
+
+    private static JsonNode ok(Answer answer) {
+        assertEquals(200, answer.status(), answer.body().toString());
+        return answer.body();
+    }
+
+    private static JsonNode awaitOk(Supplier<Answer> call) {
+        JsonNode[] body = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Answer answer = call.get();
+            assertEquals(200, answer.status(), answer.body().toString());
+            body[0] = answer.body();
+        });
+        return body[0];
+    }
+
+    /** A raw disk of {@code mib} MiB that is empty but for {@code dataBlocks} random 512 KiB blocks. */
+    private static Path sparseDisk(Path file, int mib, int dataBlocks, Random random) throws IOException {
+        try (RandomAccessFile disk = new RandomAccessFile(file.toFile(), "rw")) {
+            disk.setLength((long) mib * 1024 * 1024);
+            int blocks = mib * 2;
+            for (int i = 0; i < dataBlocks; i++) {
+                byte[] data = new byte[BLOCK];
+                random.nextBytes(data);
+                disk.seek((long) (i * (blocks / dataBlocks)) * BLOCK);
+                disk.write(data);
+            }
+        }
+        return file;
+    }
+
+    private static void overwriteBlocks(Path file, List<Integer> indexes, Random random) throws IOException {
+        try (RandomAccessFile disk = new RandomAccessFile(file.toFile(), "rw")) {
+            for (int index : indexes) {
+                byte[] data = new byte[BLOCK];
+                random.nextBytes(data);
+                disk.seek((long) index * BLOCK);
+                disk.write(data);
             }
         }
     }
 
-    private Process start(int portBase, Path output) throws IOException {
-        Path root = Path.of(System.getProperty("project.root", "../..")).toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-cp", System.getProperty("java.class.path"), LocalStack.class.getName(),
-                "--data-dir", dataDir.toString(), "--port-base", String.valueOf(portBase),
-                "--project-root", root.toString()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    private static Path root() {
+        return Path.of(System.getProperty("project.root", "../..")).toAbsolutePath().normalize();
     }
 
-    private static HttpResponse<String> get(String url, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static String read(Path file) {
