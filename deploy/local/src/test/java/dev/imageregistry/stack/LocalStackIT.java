@@ -250,7 +250,7 @@ class LocalStackIT {
     // --- the stack
 
     private Process start(int portBase, Path output) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", System.getProperty("java.class.path"),
                 LocalStack.class.getName(), "--data-dir", dataDir.toString(), "--port-base", String.valueOf(portBase),
                 "--project-root", root().toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
