@@ -71,8 +71,8 @@ public class OutboxRelay {
     }
 
     /** The safety net: events left behind by a failed send or by another replica's crash. */
-    @Scheduled(every = "${imageregistry.outbox.poll-interval:1s}", delay = 2, delayUnit = TimeUnit.SECONDS,
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${imageregistry.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = NotStartedYet.class)
     void poll() {
         requestDrain();
     }
@@ -180,6 +180,21 @@ public class OutboxRelay {
     @PreDestroy
     void stop() {
         worker.shutdownNow();
+    }
+
+    /** The messaging channels are wired only once the application has started; polling before fails. */
+    @ApplicationScoped
+    public static class NotStartedYet implements Scheduled.SkipPredicate {
+        private volatile boolean started;
+
+        void onStart(@Observes io.quarkus.runtime.StartupEvent event) {
+            started = true;
+        }
+
+        @Override
+        public boolean test(io.quarkus.scheduler.ScheduledExecution execution) {
+            return !started;
+        }
     }
 
     private record Queued(long position, String eventType, String topic, String key, String envelope) {
