@@ -206,7 +206,7 @@ class SnapshotBlocksTest {
         given().auth().oauth2(token(OWNER)).delete("/snapshots/" + failed).then().statusCode(200);
         try (TopicTap tap = new TopicTap(bootstrap(), "snapshot-events")) {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-                assertEquals(List.of("SnapshotStarted", "SnapshotCompleted"),
+                assertEquals(List.of("SnapshotStarted", "SnapshotBlocksRecorded", "SnapshotCompleted"),
                         tap.recordsWithKey(id).stream().map(r -> type(r)).toList());
                 assertEquals(List.of("SnapshotStarted", "SnapshotFailed", "SnapshotDeleted"),
                         tap.recordsWithKey(failed).stream().map(r -> type(r)).toList());

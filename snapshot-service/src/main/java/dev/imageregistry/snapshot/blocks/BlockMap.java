@@ -80,54 +80,76 @@ public class BlockMap {
                 || (dataLength != null && dataLength != BlockChecksum.BLOCK_SIZE)) {
             throw Ec2Exception.invalidParameter("A block is exactly " + BlockChecksum.BLOCK_SIZE + " bytes.");
         }
-        SnapshotRecord snapshot = snapshots.owned(caller, snapshotId, false);
-        if (!snapshot.pending()) {
-            throw Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is " + snapshot.state() + ".");
-        }
-        checkIndex(snapshot, blockIndex);
         BlockChecksum actual = BlockChecksum.of(data);
         if (!actual.matches(claimed)) {
             throw Ec2Exception.invalidParameter("The block's data does not match its x-amz-Checksum; nothing was stored.");
         }
-        if (!touch(actual)) {
-            objects.put(actual, data);
-            markStored(actual);
+        Snapshots.checkId(snapshotId);
+        if (blockIndex < 0) {
+            throw Ec2Exception.invalidParameter("BlockIndex must not be negative.");
         }
-        reference(caller, snapshot, (int) blockIndex, actual);
+        boolean stored = admit(caller, snapshotId, blockIndex, actual);
+        if (!stored) {
+            objects.put(actual, data);
+        }
+        reference(caller, snapshotId, (int) blockIndex, actual, !stored);
         return new BlockWritten(actual.base64(), BlockChecksum.ALGORITHM);
     }
 
-    /** Marks the block as about to be referenced; true when its object is already in the bucket. */
-    private boolean touch(BlockChecksum checksum) {
+    /**
+     * One round trip (a block write is latency-bound): checks that the caller's snapshot is pending and holds the
+     * index, and only then touches the block's row (which keeps garbage collection away for the grace window).
+     * Returns true when the block's object is already in the bucket.
+     */
+    private boolean admit(String caller, String snapshotId, long blockIndex, BlockChecksum checksum) {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
-                "insert into block (checksum, stored, touched_at) values (?, false, now()) "
-                        + "on conflict (checksum) do update set touched_at = now() returning stored")) {
-            s.setString(1, checksum.hex());
+                "with s as (select volume_size, state from snapshot where snapshot_id = ? and owner_id = ?), "
+                        + "b as (insert into block (checksum, stored, touched_at) select ?, false, now() from s "
+                        + "where s.state = 'pending' and ? < s.volume_size::bigint * 2048 "
+                        + "on conflict (checksum) do update set touched_at = now() returning stored) "
+                        + "select s.volume_size, s.state, (select stored from b) from s")) {
+            s.setString(1, snapshotId);
+            s.setString(2, caller);
+            s.setString(3, checksum.hex());
+            s.setLong(4, blockIndex);
             try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
+                if (!rs.next()) {
+                    throw Snapshots.notFound(snapshotId);
+                }
+                if (!"pending".equals(rs.getString(2))) {
+                    throw Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is " + rs.getString(2) + ".");
+                }
+                long capacity = rs.getLong(1) * 2048;
+                if (blockIndex >= capacity) {
+                    throw Ec2Exception.invalidParameter("BlockIndex " + blockIndex + " is outside the volume (0 to "
+                            + (capacity - 1) + ").");
+                }
+                return rs.getBoolean(3);
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private void markStored(BlockChecksum checksum) {
-        execute("update block set stored = true where checksum = ?", checksum.hex());
-    }
-
-    private void reference(String caller, SnapshotRecord snapshot, int blockIndex, BlockChecksum checksum) {
+    private void reference(String caller, String snapshotId, int blockIndex, BlockChecksum checksum,
+            boolean justStored) {
         int rows;
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
-                // FOR SHARE: completion (FOR UPDATE) waits for in-flight writes and then sees them all.
-                "insert into snapshot_block (snapshot_id, block_index, checksum, changed) "
+                // A block just PUT is marked stored in the same statement (one round trip less).
+                (justStored ? "with m as (update block set stored = true where checksum = ?) " : "")
+                        // FOR SHARE: completion (FOR UPDATE) waits for in-flight writes and then sees them all.
+                        + "insert into snapshot_block (snapshot_id, block_index, checksum, changed) "
                         + "select snapshot_id, ?, ?, true from snapshot where snapshot_id = ? and owner_id = ? "
                         + "and state = 'pending' for share "
                         + "on conflict (snapshot_id, block_index) do update set checksum = excluded.checksum, changed = true")) {
-            s.setInt(1, blockIndex);
-            s.setString(2, checksum.hex());
-            s.setString(3, snapshot.snapshotId());
-            s.setString(4, caller);
+            int p = 1;
+            if (justStored) {
+                s.setString(p++, checksum.hex());
+            }
+            s.setInt(p++, blockIndex);
+            s.setString(p++, checksum.hex());
+            s.setString(p++, snapshotId);
+            s.setString(p, caller);
             rows = s.executeUpdate();
         } catch (SQLException e) {
             if ("23503".equals(e.getSQLState())) {
@@ -136,7 +158,7 @@ public class BlockMap {
             throw new IllegalStateException(e);
         }
         if (rows == 0) {
-            throw Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshot.snapshotId() + " is no longer pending.");
+            throw Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is no longer pending.");
         }
     }
 
@@ -256,13 +278,6 @@ public class BlockMap {
                 : Base64.getUrlEncoder().withoutPadding().encodeToString(BlockChecksum.fromHex(hex).raw());
     }
 
-    private static void checkIndex(SnapshotRecord snapshot, long blockIndex) {
-        if (blockIndex < 0 || blockIndex >= snapshot.blockCapacity()) {
-            throw Ec2Exception.invalidParameter("BlockIndex " + blockIndex + " is outside the volume (0 to "
-                    + (snapshot.blockCapacity() - 1) + ").");
-        }
-    }
-
     private static long startIndex(Long startingBlockIndex, String nextToken) {
         if (nextToken != null) {
             try {
@@ -289,14 +304,5 @@ public class BlockMap {
             throw Ec2Exception.invalidParameter("MaxResults must be 100 to 10000.");
         }
         return maxResults;
-    }
-
-    private void execute(String sql, String arg) {
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, arg);
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

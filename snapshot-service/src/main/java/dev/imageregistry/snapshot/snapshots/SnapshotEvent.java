@@ -28,7 +28,29 @@ public sealed interface SnapshotEvent extends DomainEvent {
     @EventType("SnapshotCompleted")
     record SnapshotCompleted(String snapshotId, String ownerId, int volumeSize, String parentSnapshotId,
             long blockCount, String aggregateChecksum, String checksumAlgorithm, String description,
-            Instant completionTime) implements SnapshotEvent {
+            Instant completionTime, String sourceSnapshotId, String sourceRegion) implements SnapshotEvent {
+
+        /** A snapshot uploaded in this Region (not copied from another). */
+        public SnapshotCompleted(String snapshotId, String ownerId, int volumeSize, String parentSnapshotId,
+                long blockCount, String aggregateChecksum, String checksumAlgorithm, String description,
+                Instant completionTime) {
+            this(snapshotId, ownerId, volumeSize, parentSnapshotId, blockCount, aggregateChecksum, checksumAlgorithm,
+                    description, completionTime, null, null);
+        }
+    }
+
+    /** One entry of a block map: the block's index and its SHA-256 (base64), which also names its object. */
+    record MappedBlock(int index, String checksum) {
+    }
+
+    /**
+     * One part of a completed snapshot's full block map (inherited blocks included), published just before
+     * SnapshotCompleted so that the stream alone says which objects make up the snapshot (another Region's
+     * replicator copies from it).
+     */
+    @EventType("SnapshotBlocksRecorded")
+    record SnapshotBlocksRecorded(String snapshotId, String ownerId, int volumeSize, int part, int parts,
+            List<MappedBlock> blocks, String mapChecksum) implements SnapshotEvent {
     }
 
     record StateReason(String code, String message) {

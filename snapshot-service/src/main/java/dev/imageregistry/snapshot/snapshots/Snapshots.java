@@ -27,6 +27,7 @@ import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.platform.idempotency.ClientTokens;
 import dev.imageregistry.platform.outbox.EventStore;
 import dev.imageregistry.snapshot.blocks.BlockChecksum;
+import dev.imageregistry.snapshot.snapshots.SnapshotEvent.MappedBlock;
 import dev.imageregistry.snapshot.snapshots.SnapshotEvent.SnapshotCompleted;
 import dev.imageregistry.snapshot.snapshots.SnapshotEvent.SnapshotDeleted;
 import dev.imageregistry.snapshot.snapshots.SnapshotEvent.SnapshotFailed;
@@ -166,17 +167,18 @@ public class Snapshots {
         }
         MessageDigest aggregate = BlockChecksum.sha256();
         long changed = 0;
-        long total = 0;
+        List<MappedBlock> map = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
-                "select checksum, changed from snapshot_block where snapshot_id = ? order by block_index")) {
+                "select block_index, checksum, changed from snapshot_block where snapshot_id = ? order by block_index")) {
             s.setString(1, snapshotId);
             s.setFetchSize(10_000);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    total++;
-                    if (rs.getBoolean(2)) {
+                    BlockChecksum checksum = BlockChecksum.fromHex(rs.getString(2));
+                    map.add(new MappedBlock(rs.getInt(1), checksum.base64()));
+                    if (rs.getBoolean(3)) {
                         changed++;
-                        aggregate.update(BlockChecksum.fromHex(rs.getString(1)).raw());
+                        aggregate.update(checksum.raw());
                     }
                 }
             }
@@ -192,12 +194,17 @@ public class Snapshots {
             return fail(snapshot, "ChecksumMismatch", "The aggregate checksum does not match the blocks written.");
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        // The full map (inherited blocks too) goes out first, in the same transaction: whoever sees the
+        // SnapshotCompleted has already seen every block of the snapshot.
+        List<SnapshotEvent> completion = new ArrayList<>(BlockMapParts.of(snapshotId, snapshot.ownerId(),
+                snapshot.volumeSize(), map));
+        completion.add(new SnapshotCompleted(snapshotId, snapshot.ownerId(), snapshot.volumeSize(),
+                snapshot.parentSnapshotId(), map.size(), actual.base64(), BlockChecksum.ALGORITHM,
+                snapshot.description(), now));
         update("update snapshot set state = 'completed', completion_time = ?, changed_blocks = ?, "
-                + "aggregate_checksum = ?, version = version + 1 where snapshot_id = ?", Timestamp.from(now),
-                (int) changed, actual.base64(), snapshotId);
-        events.append(snapshotId, snapshot.version(), List.of(new SnapshotCompleted(snapshotId, snapshot.ownerId(),
-                snapshot.volumeSize(), snapshot.parentSnapshotId(), total, actual.base64(), BlockChecksum.ALGORITHM,
-                snapshot.description(), now)));
+                + "aggregate_checksum = ?, version = ? where snapshot_id = ?", Timestamp.from(now),
+                (int) changed, actual.base64(), snapshot.version() + completion.size(), snapshotId);
+        events.append(snapshotId, snapshot.version(), completion);
         return new CompletionStatus("completed");
     }
 
