@@ -138,7 +138,7 @@ class ConsistencyTest {
         register(owner, uniqueName("after-snapshot-rebuild"), kept);
         error(as(owner).body(registerBody(uniqueName("deleted-snapshot"), deleted)).post("/images"),
                 "InvalidSnapshot.NotFound");
-        error(as(owner).post("/admin/read-models/instances/rebuild"), "InvalidParameterValue");
+        error(as(owner).post("/admin/read-models/launches/rebuild"), "InvalidParameterValue");
     }
 
     private String view() {

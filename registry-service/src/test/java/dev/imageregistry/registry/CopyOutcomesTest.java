@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -60,6 +61,49 @@ class CopyOutcomesTest {
                     "ImageAvailable"), tap.recordsWithKey(imageId).stream().map(r -> eventType(r.value())).toList()));
         }
         as(owner).get("/images?ImageId=" + imageId).then().body("Images[0].State", equalTo("available"));
+    }
+
+    @Test
+    void aCopyAssignedFromAnotherRegionsRequestOpensOnePendingCopyUnderTheGivenIdAndOwner() {
+        String owner = account();
+        String imageId = "ami-" + hex(17);
+        String source = "ami-" + hex(17);
+        String name = uniqueName("fan-out");
+        String assigned = envelope(new ImageCopyAssigned(imageId, owner, "us-east-1", "eu-west-1", source, name,
+                "to every Region", true, Instant.now(), "eu-west-1"), REPLICATOR, 1);
+        publish("copy-events", imageId, assigned);
+        publish("copy-events", imageId, assigned);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(owner).get("/images?ImageId=" + imageId).then()
+                .statusCode(200)
+                .body("Images[0].State", equalTo("pending"))
+                .body("Images[0].OwnerId", equalTo(owner))
+                .body("Images[0].Name", equalTo(name))
+                .body("Images[0].SourceImageId", equalTo(source))
+                .body("Images[0].SourceImageRegion", equalTo("eu-west-1")));
+        // Another account cannot see it: the assignment gave the image to its requester only.
+        ImageActionsTest.error(as(BOB).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
+
+        // The owner's name is now taken in this Region: a second assignment with it fails on its own.
+        String clash = "ami-" + hex(17);
+        publish("copy-events", clash, envelope(new ImageCopyAssigned(clash, owner, "us-east-1", "eu-west-1", source,
+                name, null, false, Instant.now(), "eu-west-1"), REPLICATOR, 1));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(owner).get("/images?ImageId=" + clash).then()
+                .statusCode(200)
+                .body("Images[0].State", equalTo("failed"))
+                .body("Images[0].StateReason.Code", equalTo("InvalidAMIName.Duplicate")));
+        try (TopicTap tap = new TopicTap(bootstrap(), "image-events")) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertEquals(List.of("ImageCopyRequested"),
+                        tap.recordsWithKey(imageId).stream().map(r -> eventType(r.value())).toList());
+                assertEquals(List.of("ImageCopyRequested", "ImageFailed"),
+                        tap.recordsWithKey(clash).stream().map(r -> eventType(r.value())).toList());
+            });
+        }
+        // The failed copy never held the name: deregistering it leaves the first copy's name claimed.
+        as(owner).delete("/images/" + clash).then().statusCode(200);
+        ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", source,
+                "Name", name)).post("/images/copy"), "InvalidAMIName.Duplicate");
     }
 
     @Test

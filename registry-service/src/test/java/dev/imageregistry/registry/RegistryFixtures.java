@@ -93,6 +93,15 @@ public final class RegistryFixtures {
         }
     }
 
+    @EventType("ImageCopyAssigned")
+    public record ImageCopyAssigned(String imageId, String ownerId, String destinationRegion, String sourceRegion,
+            String sourceImageId, String name, String description, boolean copyImageTags, Instant requestedAt,
+            String dispatchedFrom) implements DomainEvent {
+        public String aggregateId() {
+            return imageId;
+        }
+    }
+
     /** The JSON another service would publish, checked against the contract before it is sent. */
     public static String envelope(DomainEvent event, String source, long version) {
         String json = EventJson.write(EventEnvelope.of(event, source, "us-east-1", version, Instant.now()));

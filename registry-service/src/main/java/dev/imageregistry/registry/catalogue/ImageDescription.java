@@ -16,5 +16,6 @@ public record ImageDescription(String imageId, String ownerId, String name, Stri
         StateReason stateReason, String architecture, String imageType, String rootDeviceName, String rootDeviceType,
         List<BlockDeviceMapping> blockDeviceMappings, String bootMode, String virtualizationType, Boolean enaSupport,
         String imdsSupport, @JsonProperty("Public") boolean isPublic, Instant creationDate, Instant deprecationTime,
-        List<Tag> tags, String sourceImageId, String sourceImageRegion, String deregistrationProtection) {
+        List<Tag> tags, String sourceImageId, String sourceImageRegion, String deregistrationProtection,
+        Instant lastLaunchedTime) {
 }

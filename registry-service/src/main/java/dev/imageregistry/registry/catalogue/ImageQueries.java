@@ -41,7 +41,9 @@ public class ImageQueries {
     private static final String COLUMNS = "image_id, owner_id, name, description, state, state_reason_code, "
             + "state_reason_message, architecture, root_device_name, block_device_mappings::text, boot_mode, "
             + "virtualization_type, ena_support, imds_support, is_public, creation_date, deprecation_time, tags::text, "
-            + "source_image_id, source_region, deregistration_protection";
+            + "source_image_id, source_region, deregistration_protection, "
+            // From the instances read model (instance-events); a scalar subquery keeps every WHERE unqualified.
+            + "(select last_launched_time from image_last_launch l where l.image_id = image.image_id)";
     private static final TypeReference<List<BlockDeviceMapping>> MAPPINGS = new TypeReference<>() {
     };
     private static final TypeReference<TreeMap<String, String>> TAGS = new TypeReference<>() {
@@ -305,7 +307,8 @@ public class ImageQueries {
                     rs.getString(8), "machine", rs.getString(9), "ebs",
                     EventJson.MAPPER.readValue(rs.getString(10), MAPPINGS), rs.getString(11), rs.getString(12), ena,
                     rs.getString(14), rs.getBoolean(15), instant(rs.getTimestamp(16)), instant(rs.getTimestamp(17)),
-                    tags.isEmpty() ? null : tags, rs.getString(19), rs.getString(20), rs.getString(21));
+                    tags.isEmpty() ? null : tags, rs.getString(19), rs.getString(20), rs.getString(21),
+                    instant(rs.getTimestamp(22)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("unreadable image row", e);
         }

@@ -29,6 +29,7 @@ import dev.imageregistry.platform.outbox.EventStore;
 import dev.imageregistry.registry.catalogue.ImageCatalogue;
 import dev.imageregistry.registry.catalogue.ReadModelLock;
 import dev.imageregistry.registry.image.ImageEvent.*;
+import dev.imageregistry.registry.instances.ImageInstances;
 import dev.imageregistry.registry.image.ImageRequests.*;
 
 /**
@@ -47,9 +48,11 @@ public class ImageCommands {
     private final ReadModelLock lock;
     private final ClientTokens clientTokens;
     private final DataSource dataSource;
+    private final ImageInstances instances;
 
     public ImageCommands(EventStore events, ImageCatalogue catalogue, ReadModelLock lock, ClientTokens clientTokens,
-            DataSource dataSource) {
+            DataSource dataSource, ImageInstances instances) {
+        this.instances = instances;
         this.events = events;
         this.catalogue = catalogue;
         this.lock = lock;
@@ -302,20 +305,63 @@ public class ImageCommands {
     }
 
     /** DeregisterImage; with deleteSnapshots the snapshot-service deletes them when it sees the event. */
-    public Outcome deregister(String caller, String imageId, boolean deleteSnapshots, String clientToken) {
+    public Deregistration deregister(String caller, String imageId, boolean deleteSnapshots, String clientToken) {
         ImageParameters.imageId(imageId);
-        return clientTokens.once(caller, "DeregisterImage:" + imageId, clientToken, deleteSnapshots, Outcome.class,
+        return clientTokens.once(caller, "DeregisterImage:" + imageId, clientToken, deleteSnapshots,
+                Deregistration.class,
                 () -> {
                     Image image = ownedImage(caller, imageId);
                     if (image.protectedAt(Instant.now())) {
                         throw Ec2Exception.badRequest("OperationNotPermitted", "The image " + imageId
                                 + " has deregistration protection; disable it before deregistering.");
                     }
-                    releaseName(caller, image.name());
+                    releaseName(caller, image.name(), imageId);
                     decide(image, List.of(new ImageDeregistered(imageId, caller, deleteSnapshots,
                             List.copyOf(image.snapshotIds()))));
-                    return Outcome.TRUE;
+                    int inUse = instances.inUse(imageId);
+                    if (inUse == 0) {
+                        return new Deregistration(true, null, null);
+                    }
+                    String instancesHave = inUse == 1 ? "1 instance launched from " + imageId + " has"
+                            : inUse + " instances launched from " + imageId + " have";
+                    return new Deregistration(true, inUse, List.of(new Warning("ImageInUse", instancesHave
+                            + " not terminated; they keep running, but no new instance can be launched from it.")));
                 });
+    }
+
+    /** ImageCopyAssigned, as the region-replicator reads it (a tolerant reader: unknown fields are ignored). */
+    public record CopyAssignment(String imageId, String ownerId, String sourceRegion, String sourceImageId, String name,
+            String description, Boolean copyImageTags, String dispatchedFrom) {
+    }
+
+    /**
+     * A copy asked for in another Region's replicator with several destinations (one request, many Regions): this
+     * Region's replicator passes it on as ImageCopyAssigned, and the registry opens the pending copy under the
+     * image ID and owner the request was given, exactly as CopyImage would. Nobody waits for an answer here, so a
+     * name this owner already uses fails the copy with InvalidAMIName.Duplicate instead of refusing it; the other
+     * destinations go on regardless. A redelivered or replayed assignment finds the image and changes nothing.
+     */
+    public void copyAssigned(CopyAssignment assignment) {
+        lock.enter();
+        String imageId = assignment.imageId();
+        Image image = load(imageId);
+        if (image.exists()) {
+            LOG.infof("ImageCopyAssigned for %s ignored: the copy is already open", imageId);
+            return;
+        }
+        ImageCopyRequested requested = new ImageCopyRequested(imageId, assignment.ownerId(), assignment.name(),
+                assignment.description(), assignment.sourceImageId(), assignment.sourceRegion(),
+                Boolean.TRUE.equals(assignment.copyImageTags()), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        StateReason refused = null;
+        try {
+            ImageParameters.name(assignment.name());
+            ImageParameters.description(assignment.description());
+            claimName(assignment.ownerId(), assignment.name(), imageId);
+        } catch (Ec2Exception e) {
+            refused = new StateReason(e.code(), e.getMessage());
+        }
+        decide(Image.fold(imageId, List.of()), refused == null ? List.of(requested)
+                : List.of(requested, new ImageFailed(imageId, refused)));
     }
 
     /** ImageCopied from the region-replicator: the pending copy becomes available (once). */
@@ -447,12 +493,14 @@ public class ImageCommands {
         }
     }
 
-    private void releaseName(String owner, String name) {
+    /** Releases the name only if this image holds it: a failed copy that never got its name must not free another's. */
+    private void releaseName(String owner, String name, String imageId) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement release = connection.prepareStatement(
-                        "delete from image_name_claim where owner_id = ? and name = ?")) {
+                        "delete from image_name_claim where owner_id = ? and name = ? and image_id = ?")) {
             release.setString(1, owner);
             release.setString(2, name);
+            release.setString(3, imageId);
             release.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("could not release the image name", e);

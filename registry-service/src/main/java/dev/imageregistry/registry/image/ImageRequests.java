@@ -3,6 +3,7 @@ package dev.imageregistry.registry.image;
 import java.time.Instant;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.imageregistry.registry.image.ImageEvent.BlockDeviceMapping;
@@ -62,5 +63,18 @@ public final class ImageRequests {
     /** EC2's {@code Return} answer of the actions that only succeed or fail. */
     public record Outcome(@JsonProperty("Return") boolean succeeded) {
         public static final Outcome TRUE = new Outcome(true);
+    }
+
+    /** A warning that does not stop the action, e.g. instances still running from a deregistered image. */
+    public record Warning(String code, String message) {
+    }
+
+    /**
+     * DeregisterImage's answer: EC2's {@code Return}, and (beyond EC2) a warning when instances launched from the
+     * image have not terminated; they keep running, but nothing new can be launched from it.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Deregistration(@JsonProperty("Return") boolean succeeded, Integer instancesInUse,
+            List<Warning> warnings) {
     }
 }

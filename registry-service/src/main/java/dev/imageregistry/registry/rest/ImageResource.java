@@ -239,8 +239,9 @@ public class ImageResource {
 
     @DELETE
     @Path("/{imageId}")
-    @Operation(summary = "DeregisterImage; DeleteAssociatedSnapshots=true asks the snapshot-service to delete them")
-    public Outcome deregister(@PathParam("imageId") String imageId,
+    @Operation(summary = "DeregisterImage; DeleteAssociatedSnapshots=true asks the snapshot-service to delete them. "
+            + "Warns (InstancesInUse, Warnings) when instances launched from the image have not terminated.")
+    public Deregistration deregister(@PathParam("imageId") String imageId,
             @QueryParam("DeleteAssociatedSnapshots") String deleteSnapshots, @QueryParam("ClientToken") String clientToken) {
         if (deleteSnapshots != null && !deleteSnapshots.equals("true") && !deleteSnapshots.equals("false")) {
             throw Ec2Exception.invalidParameter("DeleteAssociatedSnapshots takes true or false.");

@@ -18,6 +18,7 @@ import dev.imageregistry.platform.outbox.OutboxRelay;
 import dev.imageregistry.platform.projection.ReadModelRebuild;
 import dev.imageregistry.platform.projection.ReadModelRebuild.Report;
 import dev.imageregistry.registry.catalogue.ImageCatalogue;
+import dev.imageregistry.registry.instances.ImageInstances;
 import dev.imageregistry.registry.snapshots.KnownSnapshots;
 import io.agroal.api.AgroalDataSource;
 
@@ -31,15 +32,17 @@ public class ReadModelResource {
     private final ReadModelRebuild rebuild;
     private final ImageCatalogue catalogue;
     private final KnownSnapshots snapshots;
+    private final ImageInstances instances;
     private final OutboxRelay relay;
     private final EventStore events;
     private final AgroalDataSource dataSource;
 
     public ReadModelResource(ReadModelRebuild rebuild, ImageCatalogue catalogue, KnownSnapshots snapshots,
-            OutboxRelay relay, EventStore events, AgroalDataSource dataSource) {
+            ImageInstances instances, OutboxRelay relay, EventStore events, AgroalDataSource dataSource) {
         this.rebuild = rebuild;
         this.catalogue = catalogue;
         this.snapshots = snapshots;
+        this.instances = instances;
         this.relay = relay;
         this.events = events;
         this.dataSource = dataSource;
@@ -47,7 +50,7 @@ public class ReadModelResource {
 
     @POST
     @Path("/{name}/rebuild")
-    @Operation(summary = "Rebuilds the images (describe view) or snapshots read model from the topics")
+    @Operation(summary = "Rebuilds the images (describe view), snapshots or instances read model from the topics")
     public Report rebuild(@PathParam("name") String name) {
         return switch (name) {
             case ImageCatalogue.READ_MODEL -> rebuild.rebuild(name, List.of(events.topic()), () -> {
@@ -58,7 +61,9 @@ public class ReadModelResource {
             }, catalogue.batched());
             case KnownSnapshots.READ_MODEL -> rebuild.rebuild(name, List.of("snapshot-events"), snapshots::clear,
                     snapshots::project);
-            default -> throw Ec2Exception.invalidParameter("Unknown read model; valid: images, snapshots");
+            case ImageInstances.READ_MODEL -> rebuild.rebuild(name, List.of("instance-events"), instances::clear,
+                    instances::project);
+            default -> throw Ec2Exception.invalidParameter("Unknown read model; valid: images, snapshots, instances");
         };
     }
 
