@@ -58,7 +58,7 @@ final class SourceRegionFixture {
             try {
                 Path dir = Files.createTempDirectory("source-region-");
                 KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"));
-                kafka.createTopics(List.of("image-events", "snapshot-events"), 3);
+                kafka.createTopics(List.of("image-events", "snapshot-events", "copy-events"), 3);
                 S3Server s3 = S3Server.start(dir.resolve("s3"), "test-access-key", "test-secret-key-0123456789");
                 URI target = URI.create(s3.endpoint());
                 SwitchableProxy link = new SwitchableProxy(FreePort.next(), target.getHost(), target.getPort());

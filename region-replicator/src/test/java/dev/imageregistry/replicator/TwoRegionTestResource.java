@@ -10,6 +10,7 @@ import dev.imageregistry.infra.RegionTestResource;
  * Region (us-east-1: its own broker and S3 server, reached through a proxy the tests can cut).
  */
 public class TwoRegionTestResource extends RegionTestResource {
+    static final String REGION = "eu-west-1";
 
     @Override
     public void init(Map<String, String> initArgs) {
@@ -24,7 +25,9 @@ public class TwoRegionTestResource extends RegionTestResource {
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(super.start());
         SourceRegionFixture source = SourceRegionFixture.get();
-        config.put("imageregistry.region", "eu-west-1");
+        config.put("imageregistry.region", REGION);
+        // As deployed: only the other Region is listed (this one is still a destination of copies to several
+        // Regions, its own copy-events being followed regardless).
         config.put("imageregistry.replicator.regions", SourceRegionFixture.REGION + "="
                 + source.kafka.bootstrapServers() + "|" + source.s3Link.endpoint());
         config.put("imageregistry.replicator.source-access-key", source.s3.accessKey());

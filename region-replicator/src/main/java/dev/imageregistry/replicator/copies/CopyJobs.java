@@ -45,10 +45,13 @@ public class CopyJobs {
     @Transactional(Transactional.TxType.MANDATORY)
     public void accept(String imageId, String ownerId, String sourceRegion, String sourceImageId, String name,
             String description, boolean copyImageTags, Timestamp requestedAt) {
+        // A copy fanned out from another Region already has ImageCopyAssigned (and, when this Region asked for it,
+        // ImageCopyDispatched) on its aggregate here: the copy's own events follow them.
         update("insert into image_copy (image_id, owner_id, source_region, source_image_id, name, description, "
-                + "copy_image_tags, requested_at, state, next_attempt_at) values (?, ?, ?, ?, ?, ?, ?, ?, 'copying', now()) "
+                + "copy_image_tags, requested_at, state, next_attempt_at, version) values (?, ?, ?, ?, ?, ?, ?, ?, "
+                + "'copying', now(), (select coalesce(max(aggregate_version), 0) from event_store where aggregate_id = ?)) "
                 + "on conflict do nothing", imageId, ownerId, sourceRegion, sourceImageId, name, description,
-                copyImageTags, requestedAt);
+                copyImageTags, requestedAt, imageId);
     }
 
     /** Claims the oldest due copy that no live replicator holds, for {@code lease}. */

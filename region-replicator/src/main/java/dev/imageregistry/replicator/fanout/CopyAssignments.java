@@ -1,0 +1,77 @@
+package dev.imageregistry.replicator.fanout;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import org.jboss.logging.Logger;
+
+import dev.imageregistry.platform.EventMetrics;
+import dev.imageregistry.platform.events.EventEnvelope;
+import dev.imageregistry.platform.outbox.EventStore;
+import dev.imageregistry.platform.projection.EventIntake;
+import dev.imageregistry.replicator.fanout.FanOutEvent.ImageCopyAssigned;
+import dev.imageregistry.replicator.fanout.FanOutEvent.ImageCopyDispatched;
+
+/**
+ * The destination's half of a copy to several Regions: an ImageCopyDispatched for this Region, read from the
+ * requesting Region's copy-events, becomes exactly one ImageCopyAssigned on this Region's copy-events. Twice
+ * guarded: the intake skips an event ID already applied, and the image's own aggregate is checked for an earlier
+ * assignment (a replay under a new event ID, or a rebuilt intake, still assigns nothing twice).
+ */
+@ApplicationScoped
+public class CopyAssignments {
+    private static final Logger LOG = Logger.getLogger(CopyAssignments.class);
+    private static final Pattern IMAGE_ID = Pattern.compile("ami-[0-9a-f]{17}");
+    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
+
+    private final EventIntake intake;
+    private final EventStore events;
+    private final EventMetrics metrics;
+
+    public CopyAssignments(EventIntake intake, EventStore events, EventMetrics metrics) {
+        this.intake = intake;
+        this.events = events;
+        this.metrics = metrics;
+    }
+
+    public static String readModel(String fromRegion) {
+        return "dispatches-" + fromRegion;
+    }
+
+    /** Applies one dispatch read from {@code fromRegion}'s copy-events, in the caller's transaction. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void apply(String fromRegion, EventEnvelope event) {
+        String readModel = readModel(fromRegion);
+        if (intake.replay(readModel, event, dispatch -> assign(fromRegion, dispatch))) {
+            metrics.consumed(readModel, event.type());
+        }
+    }
+
+    private void assign(String fromRegion, EventEnvelope event) {
+        ImageCopyDispatched dispatched;
+        try {
+            dispatched = event.dataAs(ImageCopyDispatched.class);
+        } catch (IllegalArgumentException e) {
+            dispatched = null;
+        }
+        if (dispatched == null || dispatched.imageId() == null || !IMAGE_ID.matcher(dispatched.imageId()).matches()
+                || dispatched.ownerId() == null || !ACCOUNT.matcher(dispatched.ownerId()).matches()
+                || dispatched.sourceRegion() == null || dispatched.sourceImageId() == null || dispatched.name() == null
+                || dispatched.requestedAt() == null) {
+            // Nothing this Region's registry could open a copy from: counted and logged for an operator.
+            LOG.errorf("skipped an incomplete ImageCopyDispatched %s from %s", event.eventId(), fromRegion);
+            metrics.rejected(readModel(fromRegion), "incomplete");
+            return;
+        }
+        List<EventEnvelope> history = events.load(dispatched.imageId());
+        if (history.stream().anyMatch(e -> "ImageCopyAssigned".equals(e.type()))) {
+            return;
+        }
+        // Empty unless this Region is also the requesting one (then ImageCopyDispatched is version 1 here).
+        long version = history.isEmpty() ? 0 : history.get(history.size() - 1).aggregateversion();
+        events.append(dispatched.imageId(), version, List.of(ImageCopyAssigned.of(dispatched, fromRegion)));
+    }
+}
