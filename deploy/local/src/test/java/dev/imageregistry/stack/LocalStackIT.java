@@ -95,6 +95,9 @@ class LocalStackIT {
             List<String> instances = reservation.path("Instances").findValuesAsText("InstanceId");
             assertEquals(2, instances.size());
             awaitRunning(east, b, instances);
+            //    The registry learns of the launches from the launch-service's events.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(
+                    describe(east, a, image).hasNonNull("LastLaunchedTime"), describe(east, a, image).toString()));
 
             // 5. A copies the image to eu-west-1: progress, then available with its lineage.
             copyId = ok(west.post(REGISTRY, "/images/copy", a, "{\"SourceRegion\":\"us-east-1\",\"SourceImageId\":\""
@@ -121,6 +124,16 @@ class LocalStackIT {
             System.out.printf("copy of the first image: %d ms; of the second (sharing most blocks): %d ms%n", firstCopy,
                     secondCopyMillis);
 
+            //    One request copies the second image to both Regions; each Region's registry opens its own copy.
+            JsonNode copies = ok(east.post(REPLICATOR, "/image-copies", a, "{\"SourceRegion\":\"us-east-1\","
+                    + "\"SourceImageId\":\"" + secondImage + "\",\"DestinationRegions\":[\"eu-west-1\",\"us-east-1\"],"
+                    + "\"Name\":\"story-web-server-v2-everywhere\"}")).path("Copies");
+            assertEquals(2, copies.size(), copies.toString());
+            awaitAvailable(west, a, copies.get(0).path("ImageId").asText());
+            awaitAvailable(east, a, copies.get(1).path("ImageId").asText());
+            assertEquals(secondImage, describe(west, a, copies.get(0).path("ImageId").asText())
+                    .path("SourceImageId").asText());
+
             // 6. A launches the copy in eu-west-1; B cannot until A shares the copy there too.
             JsonNode westLaunch = awaitOk(() -> west.post(LAUNCH, "/instances", a, "{\"ImageId\":\"" + copyId
                     + "\",\"MinCount\":1,\"MaxCount\":1,\"InstanceType\":\"t3.micro\"}"));
@@ -131,7 +144,9 @@ class LocalStackIT {
 
             // 7. A deregisters the source with its snapshots: B's instances keep running, blocks that the second
             //    snapshot uses are not lost, and the copy in eu-west-1 is untouched.
-            ok(east.delete(REGISTRY, "/images/" + image + "?DeleteAssociatedSnapshots=true", a));
+            JsonNode deregistered = ok(east.delete(REGISTRY, "/images/" + image + "?DeleteAssociatedSnapshots=true", a));
+            assertEquals(2, deregistered.path("InstancesInUse").asInt(), deregistered.toString());
+            assertEquals("ImageInUse", deregistered.path("Warnings").path(0).path("Code").asText());
             awaitRunning(east, b, instances);
             Path downloaded = work.resolve("disk2.downloaded");
             download(east, a, snapshot2, downloaded);
