@@ -5,22 +5,27 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.net.URL;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.imageregistry.infra.FreePort;
+import dev.imageregistry.infra.PostgresServer;
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.S3Server;
 import dev.imageregistry.snapshot.blocks.BlockChecksum;
@@ -30,28 +35,20 @@ import dev.imageregistry.snapshottool.SnapshotEndpoint;
 import dev.imageregistry.snapshottool.Upload;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Not part of the default run. Uploads and downloads 1 GiB through the tool and the service, beside plain S3
  * PUTs/GETs of the same 512 KiB blocks at the same concurrency against the same S3 server, then uploads the same
- * file again (0 new objects expected). Run:
+ * file again (0 new objects expected). The service runs as its own process (the packaged
+ * {@code target/quarkus-app/quarkus-run.jar}, prod profile) so that its peak memory (VmHWM) is its own; the tool
+ * and the raw S3 client run in this JVM. Run:
+ * {@code ./mvnw -B -q package -pl snapshot-service -DskipTests}, then
  * {@code ./mvnw -B -q test -pl snapshot-service -Dtest=SnapshotBenchmarkTest -Dbenchmark=true}
- * (-Dbenchmark.mib=1024 -Dbenchmark.concurrency=8 to change the size and concurrency).
+ * (-Dbenchmark.mib=1024 -Dbenchmark.concurrency=8 to change the size and concurrency,
+ * -Dbenchmark.service-jvm-args="-Xmx256m" for the service's JVM).
  */
-@QuarkusTest
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
-@WithTestResource(value = RegionTestResource.class, initArgs = {
-        @ResourceArg(name = "database", value = "snapshot"),
-        @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events"),
-        @ResourceArg(name = "bucket", value = "snapshot-blocks") })
 class SnapshotBenchmarkTest {
-    @TestHTTPResource("/")
-    URL service;
-
     @TempDir
     Path dir;
 
@@ -59,6 +56,14 @@ class SnapshotBenchmarkTest {
     void uploadAndDownloadBesideRawS3() throws Exception {
         int mib = Integer.getInteger("benchmark.mib", 1024);
         int concurrency = Integer.getInteger("benchmark.concurrency", 8);
+        // A 256 MiB heap: with it the whole process stays under the 512 MiB target (see docs/snapshot-service.md).
+        // The common pool setting of the service's image (Dockerfile.jvm), for the service and for this JVM's raw
+        // S3 client alike: with 2 CPUs the JDK otherwise starts a thread for every MinIO PUT.
+        String commonPool = "java.util.concurrent.ForkJoinPool.common.parallelism";
+        System.setProperty(commonPool, "64");
+        String serviceJvmArgs = System.getProperty("benchmark.service-jvm-args", "-Xmx256m") + " -D" + commonPool + "=64";
+        RegionTestResource.Region region = RegionTestResource.region();
+        region.kafka().createTopics(List.of("image-events", "snapshot-events", "instance-events", "copy-events"), 3);
         Path disk = dir.resolve("bench.raw");
         int blocks = mib * 2;
         try (FileChannel out = FileChannel.open(disk, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -66,6 +71,131 @@ class SnapshotBenchmarkTest {
                 out.write(java.nio.ByteBuffer.wrap(block(System.nanoTime() ^ i)));
             }
         }
+        Process service = startService(region, serviceJvmArgs);
+        try {
+            run(service, mib, blocks, concurrency, disk, serviceJvmArgs);
+        } finally {
+            service.destroy();
+            if (!service.waitFor(30, TimeUnit.SECONDS)) {
+                service.destroyForcibly();
+            }
+        }
+    }
+
+    /** The packaged service, pointed at this JVM's Region (PostgreSQL, Kafka, S3 server), on a free port. */
+    private Process startService(RegionTestResource.Region region, String jvmArgs) throws Exception {
+        Path app = Path.of("target", "quarkus-app");
+        Path jar = app.resolve("quarkus-run.jar");
+        assertTrue(Files.exists(jar), "package the service first: ./mvnw -B -q package -pl snapshot-service -DskipTests");
+        long packaged = Files.getLastModifiedTime(app.resolve("app").resolve("snapshot-service-0.1.0-SNAPSHOT.jar"))
+                .toMillis();
+        try (Stream<Path> classes = Files.walk(Path.of("target", "classes"))) {
+            assertTrue(classes.filter(Files::isRegularFile).allMatch(f -> f.toFile().lastModified() <= packaged),
+                    "target/quarkus-app is older than target/classes: package the service again");
+        }
+        S3Server s3 = region.s3();
+        int port = FreePort.next();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(jvmArgs.trim().split("\\s+")));
+        command.addAll(List.of(
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                "-Dquarkus.http.port=" + port,
+                "-Dkafka.bootstrap.servers=" + region.kafka().bootstrapServers(),
+                "-Dquarkus.datasource.jdbc.url=" + region.postgres().database("snapshot"),
+                "-Dquarkus.datasource.username=" + PostgresServer.USER,
+                "-Dquarkus.datasource.password=",
+                "-Dmp.jwt.verify.publickey=" + region.tokens().publicKeyPem(),
+                "-Dmp.jwt.verify.issuer=" + dev.imageregistry.infra.AccountTokens.ISSUER,
+                "-Dquarkus.minio.host=" + s3.endpoint(),
+                "-Dquarkus.minio.access-key=" + s3.accessKey(),
+                "-Dquarkus.minio.secret-key=" + s3.secretKey(),
+                "-Dimageregistry.blocks.bucket=" + BUCKET,
+                "-jar", jar.toAbsolutePath().toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "benchmark-service.log").toFile()).start();
+        serviceUrl = "http://localhost:" + port;
+        Awaitility.await("the service is ready (see target/benchmark-service.log)").atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    assertTrue(process.isAlive(), "the service exited; see target/benchmark-service.log");
+                    return status(serviceUrl + "/q/health/ready") == 200;
+                });
+        return process;
+    }
+
+    private String serviceUrl;
+
+    private static int status(String url) {
+        try {
+            HttpURLConnection http = (HttpURLConnection) URI.create(url).toURL().openConnection();
+            http.setConnectTimeout(1000);
+            http.setReadTimeout(5000);
+            int status = http.getResponseCode();
+            http.disconnect();
+            return status;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The process's peak resident set (VmHWM of /proc/<pid>/status), in KiB. */
+    private static long peakRssKib(Process process) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmHWM for " + process.pid());
+    }
+
+    /**
+     * CPU seconds used so far by: this JVM (tool and raw S3 client), the service, the S3 server, PostgreSQL.
+     * Where the 2 cores go in each phase says what a throughput figure is made of.
+     */
+    private static double[] cpu(Process service) {
+        double tester = cpuSeconds(ProcessHandle.current().pid());
+        double s3 = 0;
+        double postgres = 0;
+        String regionDirectory = RegionTestResource.region().directory().toString();
+        for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+            String cmd = p.info().commandLine().orElse("");
+            if (p.pid() == service.pid() || !cmd.contains(regionDirectory)) {
+                continue;
+            }
+            if (cmd.contains("s3proxy")) {
+                s3 += cpuSeconds(p.pid());
+            } else if (cmd.contains("postgres")) {
+                // The postmaster (started with this Region's data directory) and its backends.
+                postgres += cpuSeconds(p.pid());
+                for (ProcessHandle backend : p.descendants().toList()) {
+                    postgres += cpuSeconds(backend.pid());
+                }
+            }
+        }
+        return new double[] { tester, cpuSeconds(service.pid()), s3, postgres };
+    }
+
+    private static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks
+        } catch (IOException | RuntimeException e) {
+            return 0; // a process that just ended
+        }
+    }
+
+    private static String cpuSpent(double[] before, double[] after) {
+        return String.format(Locale.ROOT, "CPU s: test JVM %.1f, service %.1f, S3 server %.1f, PostgreSQL %.1f",
+                after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3]);
+    }
+
+    private static double load() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    private void run(Process service, int mib, int blocks, int concurrency, Path disk, String serviceJvmArgs)
+            throws Exception {
         double megabytes = blocks * (double) BLOCK / 1e6;
 
         // Raw baseline: the same blocks, same client settings as the service's block store, same concurrency.
@@ -76,48 +206,65 @@ class SnapshotBenchmarkTest {
         }
         BlockObjects raw = new BlockObjects(s3.endpoint(), s3.accessKey(), s3.secretKey(), "us-east-1", rawBucket, 64);
         BlockChecksum[] keys = new BlockChecksum[blocks];
+        double loadBefore = load();
+        double[] c0 = cpu(service);
         double rawPut = parallel(concurrency, blocks, i -> {
             byte[] data = read(disk, i);
             keys[i] = BlockChecksum.of(data);
             raw.put(keys[i], data);
         });
+        double loadAfterRawPut = load();
+        double[] c1 = cpu(service);
         double rawGet = parallel(concurrency, blocks, i -> assertEquals(BLOCK, raw.get(keys[i]).length));
+        double loadAfterRawGet = load();
 
-        SnapshotEndpoint endpoint = new SnapshotEndpoint(service.toString(), token(OWNER));
+        SnapshotEndpoint endpoint = new SnapshotEndpoint(serviceUrl, token(OWNER));
         int objectsBefore = objectKeys().size();
+        double[] c2 = cpu(service);
         Upload.Result up = Upload.run(endpoint, new Upload.Options(disk, null, "benchmark", concurrency,
                 dir.resolve("s1"), null, null, 0));
         int objectsAfterFirst = objectKeys().size();
+        double loadAfterUpload = load();
+        double[] c3 = cpu(service);
         Path copy = dir.resolve("copy.raw");
         Download.Result down = Download.run(endpoint, up.snapshotId(), copy, concurrency, null);
+        double loadAfterDownload = load();
+        double[] c4 = cpu(service);
         assertEquals(-1, Files.mismatch(disk, copy));
+        double[] c4b = cpu(service);
         Upload.Result again = Upload.run(endpoint, new Upload.Options(disk, null, "benchmark again", concurrency,
                 dir.resolve("s2"), null, null, 0));
+        double[] c5 = cpu(service);
         int newObjects = objectKeys().size() - objectsAfterFirst;
 
-        long peakHeap = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peakHeap += pool.getPeakUsage().getUsed();
-            }
-        }
+        long serviceRss = peakRssKib(service);
         String report = String.format(Locale.ROOT, """
-                benchmark: %d MiB (%d blocks of 512 KiB), concurrency %d, %d CPUs, load average %.1f
-                raw S3 PUT        %8.1f MB/s  (%.1f s)
-                tool upload       %8.1f MB/s  (%.1f s)  = %.0f%% of raw PUT; %d blocks sent, %d new objects
-                raw S3 GET        %8.1f MB/s  (%.1f s)
-                tool download     %8.1f MB/s  (%.1f s)  = %.0f%% of raw GET (verified, byte-identical)
+                benchmark: %d MiB (%d blocks of 512 KiB), concurrency %d, %d CPUs, load average %.1f at the start
+                common pool parallelism of the raw S3 client's JVM: %d
+                raw S3 PUT        %8.1f MB/s  (%.1f s)  load %.1f after
+                tool upload       %8.1f MB/s  (%.1f s)  = %.0f%% of raw PUT; %d blocks sent, %d new objects; load %.1f after
+                raw S3 GET        %8.1f MB/s  (%.1f s)  load %.1f after
+                tool download     %8.1f MB/s  (%.1f s)  = %.0f%% of raw GET (verified, byte-identical); load %.1f after
                 second upload     %8.1f MB/s  (%.1f s)  new objects stored: %d
-                peak heap of the test JVM (service + tool + S3 baseline client): %d MiB
-                """, mib, blocks, concurrency, Runtime.getRuntime().availableProcessors(),
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-                megabytes / rawPut, rawPut, megabytes / up.seconds(), up.seconds(), 100 * rawPut / up.seconds(),
-                up.blocksSent(), objectsAfterFirst - objectsBefore,
-                megabytes / rawGet, rawGet, megabytes / down.seconds(), down.seconds(), 100 * rawGet / down.seconds(),
-                megabytes / again.seconds(), again.seconds(), newObjects, peakHeap >> 20);
+                service process (%s): peak RSS (VmHWM) %d MiB
+                raw S3 PUT     %s
+                tool upload    %s
+                raw S3 GET     %s
+                tool download  %s
+                second upload  %s
+                """, mib, blocks, concurrency, Runtime.getRuntime().availableProcessors(), loadBefore,
+                java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
+                megabytes / rawPut, rawPut, loadAfterRawPut,
+                megabytes / up.seconds(), up.seconds(), 100 * rawPut / up.seconds(),
+                up.blocksSent(), objectsAfterFirst - objectsBefore, loadAfterUpload,
+                megabytes / rawGet, rawGet, loadAfterRawGet,
+                megabytes / down.seconds(), down.seconds(), 100 * rawGet / down.seconds(), loadAfterDownload,
+                megabytes / again.seconds(), again.seconds(), newObjects, serviceJvmArgs, serviceRss >> 10,
+                cpuSpent(c0, c1), cpuSpent(c2, c3), cpuSpent(c1, c2), cpuSpent(c3, c4), cpuSpent(c4b, c5));
         System.out.println(report);
         Files.writeString(Path.of("target", "benchmark.txt"), report);
         assertEquals(0, newObjects, "a second upload of the same file stores no new objects");
+        assertTrue(serviceRss < 512 * 1024, "the service's peak memory stays under 512 MiB");
     }
 
     interface BlockWork {

@@ -1,5 +1,7 @@
 package dev.imageregistry.snapshot.snapshots;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +33,8 @@ import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.identity.CallerAccount;
 import dev.imageregistry.snapshot.blocks.BlockChecksum;
 import dev.imageregistry.snapshot.blocks.BlockMap;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
 
 /** The EBS direct APIs (StartSnapshot, PutSnapshotBlock, CompleteSnapshot, List*, GetSnapshotBlock) and EC2's DescribeSnapshots/DeleteSnapshot. */
 @Path("/snapshots")
@@ -101,8 +105,9 @@ public class SnapshotResource {
     @Operation(summary = "PutSnapshotBlock: 524288 bytes, x-amz-Checksum (base64 SHA-256) verified before storing")
     public Response putBlock(@PathParam("snapshotId") String snapshotId, @PathParam("blockIndex") String blockIndex,
             @HeaderParam("x-amz-Checksum") String checksum, @HeaderParam("x-amz-Checksum-Algorithm") String algorithm,
-            @HeaderParam("x-amz-Data-Length") String dataLength, byte[] data) {
+            @HeaderParam("x-amz-Data-Length") String dataLength, InputStream body) {
         Long length = dataLength == null ? null : number("x-amz-Data-Length", dataLength);
+        byte[] data = readBlock(body);
         BlockMap.BlockWritten written = blocks.put(caller.id(), snapshotId, number("BlockIndex", blockIndex), data,
                 checksum, algorithm, length);
         return Response.status(201).entity(written).header("x-amz-Checksum", written.checksum())
@@ -136,10 +141,28 @@ public class SnapshotResource {
     public Response getBlock(@PathParam("snapshotId") String snapshotId, @PathParam("blockIndex") String blockIndex,
             @QueryParam("BlockToken") String blockToken) {
         BlockMap.BlockData block = blocks.get(caller.id(), snapshotId, number("BlockIndex", blockIndex), blockToken);
-        return Response.ok(block.data(), MediaType.APPLICATION_OCTET_STREAM)
+        // Wrapped, not copied: a byte[] entity is copied into a new Vert.x buffer, one more 512 KiB per block.
+        return Response.ok(Buffer.buffer(Unpooled.wrappedBuffer(block.data())), MediaType.APPLICATION_OCTET_STREAM)
                 .header("x-amz-Checksum", block.checksum().base64())
                 .header("x-amz-Checksum-Algorithm", BlockChecksum.ALGORITHM)
                 .header("x-amz-Data-Length", block.data().length).build();
+    }
+
+    /**
+     * The body read straight from the request into one block-sized array; null unless it is exactly one block.
+     * (A byte[] parameter buffers the body in Vert.x and copies it several times while it grows.)
+     */
+    private static byte[] readBlock(InputStream body) {
+        try {
+            byte[] data = new byte[BlockChecksum.BLOCK_SIZE];
+            int n = body.readNBytes(data, 0, data.length);
+            if (n != data.length || body.read() != -1) {
+                return null;
+            }
+            return data;
+        } catch (IOException e) {
+            throw Ec2Exception.badRequest("IncompleteBody", "The block's body could not be read: " + e.getMessage());
+        }
     }
 
     /** Filter.1.Name=status&Filter.1.Value.1=completed, as EC2's query API spells filters. */
