@@ -229,6 +229,10 @@ class DeploymentRulesTest {
                 assertEquals(kafka.getMetadata().getName() + "-kafka-bootstrap:9092", env.get("KAFKA_BOOTSTRAP_SERVERS"));
                 assertEquals("jdbc:postgresql://" + RegionManifests.DATABASE_CLUSTER + "-rw:5432/" + service.database(), env.get("DB_URL"));
                 assertTrue(env.get("JAVA_TOOL_OPTIONS").contains("-javaagent:" + RegionManifests.OTEL_AGENT));
+                // One copy is one trace: W3C trace context (what the events' traceparent carries) and a sampler
+                // that follows the parent, so a copy sampled where it was asked for is sampled everywhere.
+                assertTrue(env.get("OTEL_PROPAGATORS").contains("tracecontext"), r + " " + service.name());
+                assertTrue(env.getOrDefault("OTEL_TRACES_SAMPLER", "").startsWith("parentbased_"), r + " " + service.name());
                 assertTrue(env.get("MP_JWT_VERIFY_PUBLICKEY_LOCATION").startsWith("/etc/image-registry/identity/"));
                 if (service.storesBlocks()) {
                     String s3 = env.get("S3_ENDPOINT");

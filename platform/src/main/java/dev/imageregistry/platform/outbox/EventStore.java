@@ -23,6 +23,7 @@ import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.DomainEvent;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.events.EventJson;
+import dev.imageregistry.platform.tracing.TraceContext;
 
 /**
  * The append-only store of the events a service decides, and the transactional outbox that carries them to
@@ -53,11 +54,14 @@ public class EventStore {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         List<EventEnvelope> envelopes = new ArrayList<>(events.size());
         long version = expectedVersion;
+        // The trace that decided these events continues where they are consumed (OutboxRelay, EventIntake).
+        String traceparent = TraceContext.current();
         for (DomainEvent event : events) {
             if (!event.aggregateId().equals(aggregateId)) {
                 throw new IllegalArgumentException(event.eventType() + " belongs to " + event.aggregateId());
             }
-            envelopes.add(EventEnvelope.of(event, identity.eventSource(), identity.region(), ++version, now));
+            envelopes.add(EventEnvelope.of(event, identity.eventSource(), identity.region(), ++version, now,
+                    traceparent));
         }
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement store = connection.prepareStatement("insert into event_store "

@@ -29,8 +29,12 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import dev.imageregistry.platform.EventMetrics;
+import dev.imageregistry.platform.tracing.TraceContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
@@ -151,12 +155,21 @@ public class OutboxRelay {
         RecordHeaders headers = new RecordHeaders();
         // Structured-mode CloudEvents over Kafka: the whole envelope is the value.
         headers.add("content-type", "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8));
+        String traceparent = traceparentOf(queued.envelope());
+        if (traceparent != null) {
+            // The trace of the request that decided the event, not of this relay thread: CloudEvents' Kafka
+            // binding carries the Distributed Tracing extension as this header.
+            headers.add(TraceContext.TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
+        }
+        Context stored = TraceContext.contextOf(traceparent);
         Message<String> message = Message.of(queued.envelope())
                 .addMetadata(OutgoingKafkaRecordMetadata.<String> builder()
                         .withTopic(queued.topic())
                         .withKey(queued.key())
                         .withHeaders(headers)
                         .build())
+                // The connector's producer span (when tracing is on) is a child of the stored context.
+                .addMetadata(TracingMetadata.withCurrent(stored))
                 .withAck(() -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);
@@ -165,8 +178,27 @@ public class OutboxRelay {
                     acked.completeExceptionally(failure);
                     return CompletableFuture.completedFuture(null);
                 });
-        emitter.send(message);
+        // Current while handing over, so that an agent instrumenting the Kafka client sees the same parent.
+        try (Scope scope = stored.makeCurrent()) {
+            emitter.send(message);
+        }
         return acked;
+    }
+
+    /**
+     * The envelope's traceparent without parsing the whole event (a block map event is large): EventJson writes it
+     * as the envelope's last attribute, so a traced envelope ends with {@code ,"traceparent":"00-..."}}.
+     */
+    static String traceparentOf(String envelope) {
+        int valueLength = 55;
+        int start = envelope.length() - 2 - valueLength;
+        String attribute = "\"" + TraceContext.TRACEPARENT + "\":\"";
+        if (start - attribute.length() < 0 || !envelope.endsWith("\"}")
+                || !envelope.startsWith(attribute, start - attribute.length())) {
+            return null;
+        }
+        String traceparent = envelope.substring(start, start + valueLength);
+        return TraceContext.parse(traceparent).isPresent() ? traceparent : null;
     }
 
     private static String rootMessage(Throwable e) {

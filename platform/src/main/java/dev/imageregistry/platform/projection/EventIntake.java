@@ -1,5 +1,6 @@
 package dev.imageregistry.platform.projection;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -12,11 +13,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
 import dev.imageregistry.platform.EventMetrics;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.events.EventJson;
+import dev.imageregistry.platform.tracing.TraceContext;
+import io.opentelemetry.api.trace.SpanKind;
 
 /**
  * Applies consumed events to a read model exactly once: the event ID is recorded in the same transaction as
@@ -51,13 +55,35 @@ public class EventIntake {
             metrics.rejected(readModel, "malformed");
             return false;
         }
-        waitForRebuild(readModel, false);
-        if (!firstTime(readModel, event.eventId())) {
-            return false;
+        // The projection continues the producer's trace, so that what it appends (ImageAvailable after
+        // ImageCopied, a copy job after ImageCopyRequested) stays in the same trace.
+        try (TraceContext.Continued span = TraceContext.continueTrace(traceparentOf(record, event),
+                readModel + " process " + event.type(), SpanKind.CONSUMER)) {
+            waitForRebuild(readModel, false);
+            if (!firstTime(readModel, event.eventId())) {
+                return false;
+            }
+            try {
+                projector.accept(event);
+            } catch (RuntimeException e) {
+                span.failed(e);
+                throw e;
+            }
         }
-        projector.accept(event);
         metrics.consumed(readModel, event.type());
         return true;
+    }
+
+    /** The record's header (the connector's producer span, if it traced the send), else the envelope's attribute. */
+    static String traceparentOf(ConsumerRecord<String, String> record, EventEnvelope event) {
+        Header header = record.headers().lastHeader(TraceContext.TRACEPARENT);
+        if (header != null && header.value() != null) {
+            String traceparent = new String(header.value(), StandardCharsets.UTF_8);
+            if (TraceContext.parse(traceparent).isPresent()) {
+                return traceparent;
+            }
+        }
+        return event.traceparent();
     }
 
     /** Applies an event read during a rebuild (the rebuild already holds the exclusive lock). */

@@ -20,6 +20,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import dev.imageregistry.platform.outbox.EventStore;
+import dev.imageregistry.platform.tracing.TraceContext;
 import dev.imageregistry.replicator.copies.CopyEvent.StateReason;
 import dev.imageregistry.replicator.source.SourceSnapshot;
 
@@ -32,7 +33,7 @@ public class CopyJobs {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String COLUMNS = "image_id, owner_id, source_region, source_image_id, name, description, "
             + "copy_image_tags, requested_at, state, state_reason, blocks_total, blocks_done, blocks_skipped, bytes_moved, "
-            + "attempts, version";
+            + "attempts, version, traceparent";
 
     private final DataSource db;
     private final EventStore events;
@@ -47,11 +48,12 @@ public class CopyJobs {
             String description, boolean copyImageTags, Timestamp requestedAt) {
         // A copy fanned out from another Region already has ImageCopyAssigned (and, when this Region asked for it,
         // ImageCopyDispatched) on its aggregate here: the copy's own events follow them.
+        // The request's trace (EventIntake made it current) is kept with the job for the worker to continue.
         update("insert into image_copy (image_id, owner_id, source_region, source_image_id, name, description, "
-                + "copy_image_tags, requested_at, state, next_attempt_at, version) values (?, ?, ?, ?, ?, ?, ?, ?, "
-                + "'copying', now(), (select coalesce(max(aggregate_version), 0) from event_store where aggregate_id = ?)) "
-                + "on conflict do nothing", imageId, ownerId, sourceRegion, sourceImageId, name, description,
-                copyImageTags, requestedAt, imageId);
+                + "copy_image_tags, requested_at, state, next_attempt_at, version, traceparent) values (?, ?, ?, ?, ?, "
+                + "?, ?, ?, 'copying', now(), (select coalesce(max(aggregate_version), 0) from event_store where "
+                + "aggregate_id = ?), ?) on conflict do nothing", imageId, ownerId, sourceRegion, sourceImageId, name,
+                description, copyImageTags, requestedAt, imageId, TraceContext.current());
     }
 
     /** Claims the oldest due copy that no live replicator holds, for {@code lease}. */
@@ -248,7 +250,8 @@ public class CopyJobs {
     private static CopyJob job(ResultSet rs) throws SQLException {
         return new CopyJob(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getBoolean(7), rs.getTimestamp(8).toInstant(), rs.getString(9), rs.getString(10),
-                (Integer) rs.getObject(11), rs.getInt(12), rs.getInt(13), rs.getLong(14), rs.getInt(15), rs.getLong(16));
+                (Integer) rs.getObject(11), rs.getInt(12), rs.getInt(13), rs.getLong(14), rs.getInt(15), rs.getLong(16),
+                rs.getString(17));
     }
 
     private void update(String sql, Object... parameters) {

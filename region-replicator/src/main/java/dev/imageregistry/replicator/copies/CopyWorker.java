@@ -8,6 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.imageregistry.platform.tracing.TraceContext;
+import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -33,11 +35,16 @@ public class CopyWorker {
     void poll() {
         Optional<CopyJob> job;
         while ((job = claim()).isPresent()) {
-            try {
-                copier.run(job.get());
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "copy %s failed unexpectedly; it will be retried", job.get().imageId());
-                jobs.retryLater(job.get().imageId(), e.toString());
+            // The copy runs in the trace of its request: its progress, ImageCopied or ImageCopyFailed carry it on.
+            try (TraceContext.Continued span = TraceContext.continueTrace(job.get().traceparent(),
+                    "copy " + job.get().imageId(), SpanKind.INTERNAL)) {
+                try {
+                    copier.run(job.get());
+                } catch (RuntimeException e) {
+                    span.failed(e);
+                    LOG.errorf(e, "copy %s failed unexpectedly; it will be retried", job.get().imageId());
+                    jobs.retryLater(job.get().imageId(), e.toString());
+                }
             }
         }
     }

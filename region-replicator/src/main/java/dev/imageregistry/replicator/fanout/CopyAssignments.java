@@ -12,6 +12,8 @@ import dev.imageregistry.platform.EventMetrics;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.outbox.EventStore;
 import dev.imageregistry.platform.projection.EventIntake;
+import dev.imageregistry.platform.tracing.TraceContext;
+import io.opentelemetry.api.trace.SpanKind;
 import dev.imageregistry.replicator.fanout.FanOutEvent.ImageCopyAssigned;
 import dev.imageregistry.replicator.fanout.FanOutEvent.ImageCopyDispatched;
 
@@ -45,8 +47,13 @@ public class CopyAssignments {
     @Transactional(Transactional.TxType.MANDATORY)
     public void apply(String fromRegion, EventEnvelope event) {
         String readModel = readModel(fromRegion);
-        if (intake.replay(readModel, event, dispatch -> assign(fromRegion, dispatch))) {
-            metrics.consumed(readModel, event.type());
+        // The dispatch feed reads other Regions' brokers itself: it continues the requesting Region's trace here,
+        // so that the assignment (and the copy it opens) belong to the request.
+        try (TraceContext.Continued span = TraceContext.continueTrace(event.traceparent(),
+                readModel + " process " + event.type(), SpanKind.CONSUMER)) {
+            if (intake.replay(readModel, event, dispatch -> assign(fromRegion, dispatch))) {
+                metrics.consumed(readModel, event.type());
+            }
         }
     }
 
