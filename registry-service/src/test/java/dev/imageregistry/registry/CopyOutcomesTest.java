@@ -13,6 +13,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.infra.testing.EventContract;
+import dev.imageregistry.platform.events.EventEnvelope;
+import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.infra.testing.TopicTap;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -104,6 +107,37 @@ class CopyOutcomesTest {
         as(owner).delete("/images/" + clash).then().statusCode(200);
         ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", source,
                 "Name", name)).post("/images/copy"), "InvalidAMIName.Duplicate");
+    }
+
+    @Test
+    void theCopysTraceContinuesFromCopyImageThroughTheVerdictToImageAvailable() throws Exception {
+        String owner = account();
+        String source = "ami-" + hex(17);
+        String traceId = hex(32);
+        String imageId = as(owner).header("traceparent", "00-" + traceId + "-" + hex(16) + "-01")
+                .body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", source, "Name", uniqueName("traced")))
+                .post("/images/copy").then().statusCode(200).extract().path("ImageId");
+        // The replicator answers in another trace context of the same trace (its copy span).
+        String verdictTraceparent = "00-" + traceId + "-" + hex(16) + "-01";
+        String copied = EventJson.write(EventEnvelope.of(new ImageCopied(imageId, source, "eu-west-1", List.of(),
+                "x86_64", "/dev/xvda", List.of(), List.of()), REPLICATOR, "us-east-1", 2, Instant.now(),
+                verdictTraceparent));
+        EventContract.assertConforms(copied);
+        publish("copy-events", imageId, copied);
+        try (TopicTap tap = new TopicTap(bootstrap(), "image-events")) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                var records = tap.recordsWithKey(imageId);
+                assertEquals(List.of("ImageCopyRequested", "ImageAvailable"),
+                        records.stream().map(r -> eventType(r.value())).toList());
+                for (var record : records) {
+                    String traceparent = new com.fasterxml.jackson.databind.ObjectMapper().readTree(record.value())
+                            .path("traceparent").asText();
+                    assertEquals(traceId, traceparent.split("-")[1], record.value());
+                    var header = record.headers().lastHeader("traceparent");
+                    assertEquals(traceId, new String(header.value()).split("-")[1]);
+                }
+            });
+        }
     }
 
     @Test
