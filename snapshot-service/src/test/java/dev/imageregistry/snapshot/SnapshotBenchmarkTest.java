@@ -38,8 +38,9 @@ import io.minio.MakeBucketArgs;
 
 /**
  * Not part of the default run. Uploads and downloads 1 GiB through the tool and the service, beside plain S3
- * PUTs/GETs of the same 512 KiB blocks at the same concurrency against the same S3 server, then uploads the same
- * file again (0 new objects expected). The service runs as its own process (the packaged
+ * PUTs/GETs of the same 512 KiB blocks at the same concurrency against the same S3 server; then downloads it again
+ * the default way, straight from S3 with the presigned URLs the service lists, between two more raw GET runs (the
+ * raw rate moves with the machine's load); then uploads the same file again (0 new objects expected). The service runs as its own process (the packaged
  * {@code target/quarkus-app/quarkus-run.jar}, prod profile) so that its peak memory (VmHWM) is its own; the tool
  * and the raw S3 client run in this JVM. Run:
  * {@code ./mvnw -B -q package -pl snapshot-service -DskipTests}, then
@@ -227,10 +228,28 @@ class SnapshotBenchmarkTest {
         double loadAfterUpload = load();
         double[] c3 = cpu(service);
         Path copy = dir.resolve("copy.raw");
-        Download.Result down = Download.run(endpoint, up.snapshotId(), copy, concurrency, null);
+        Download.Result down = Download.run(endpoint, up.snapshotId(), copy, concurrency, null, true);
         double loadAfterDownload = load();
         double[] c4 = cpu(service);
         assertEquals(-1, Files.mismatch(disk, copy));
+        assertEquals(0, down.blocksDirect());
+        // Direct: presigned URLs listed by the service, blocks GET straight from the same S3 server, each verified
+        // against its listed SHA-256. Measured between two raw GET runs, as the raw rate moves with the load.
+        double loadBeforeDirect = load();
+        double[] c6 = cpu(service);
+        double rawGetBefore = parallel(concurrency, blocks, i -> assertEquals(BLOCK, raw.get(keys[i]).length));
+        double loadAfterRawGetBefore = load();
+        double[] c7 = cpu(service);
+        Path directCopy = dir.resolve("direct.raw");
+        Download.Result direct = Download.run(endpoint, up.snapshotId(), directCopy, concurrency, null);
+        double loadAfterDirect = load();
+        double[] c8 = cpu(service);
+        double rawGetAfter = parallel(concurrency, blocks, i -> assertEquals(BLOCK, raw.get(keys[i]).length));
+        double loadAfterRawGetAfter = load();
+        double[] c9 = cpu(service);
+        assertEquals(-1, Files.mismatch(disk, directCopy));
+        assertEquals(blocks, direct.blocksDirect(), "every block was read straight from S3");
+        Files.delete(directCopy);
         double[] c4b = cpu(service);
         Upload.Result again = Upload.run(endpoint, new Upload.Options(disk, null, "benchmark again", concurrency,
                 dir.resolve("s2"), null, null, 0));
@@ -244,13 +263,19 @@ class SnapshotBenchmarkTest {
                 raw S3 PUT        %8.1f MB/s  (%.1f s)  load %.1f after
                 tool upload       %8.1f MB/s  (%.1f s)  = %.0f%% of raw PUT; %d blocks sent, %d new objects; load %.1f after
                 raw S3 GET        %8.1f MB/s  (%.1f s)  load %.1f after
-                tool download     %8.1f MB/s  (%.1f s)  = %.0f%% of raw GET (verified, byte-identical); load %.1f after
+                tool download     %8.1f MB/s  (%.1f s)  = %.0f%% of raw GET (through the service, verified, byte-identical); load %.1f after
+                raw S3 GET (2)    %8.1f MB/s  (%.1f s)  load %.1f before, %.1f after
+                direct download   %8.1f MB/s  (%.1f s)  = %.0f%% of the raw GET just before, %.0f%% of the one just after, %.0f%% of their mean (presigned URLs, verified, byte-identical); load %.1f after
+                raw S3 GET (3)    %8.1f MB/s  (%.1f s)  load %.1f after
                 second upload     %8.1f MB/s  (%.1f s)  new objects stored: %d
                 service process (%s): peak RSS (VmHWM) %d MiB
                 raw S3 PUT     %s
                 tool upload    %s
                 raw S3 GET     %s
                 tool download  %s
+                raw S3 GET (2) %s
+                direct download %s
+                raw S3 GET (3) %s
                 second upload  %s
                 """, mib, blocks, concurrency, Runtime.getRuntime().availableProcessors(), loadBefore,
                 java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
@@ -259,8 +284,14 @@ class SnapshotBenchmarkTest {
                 up.blocksSent(), objectsAfterFirst - objectsBefore, loadAfterUpload,
                 megabytes / rawGet, rawGet, loadAfterRawGet,
                 megabytes / down.seconds(), down.seconds(), 100 * rawGet / down.seconds(), loadAfterDownload,
+                megabytes / rawGetBefore, rawGetBefore, loadBeforeDirect, loadAfterRawGetBefore,
+                megabytes / direct.seconds(), direct.seconds(), 100 * rawGetBefore / direct.seconds(),
+                100 * rawGetAfter / direct.seconds(), 100 * (rawGetBefore + rawGetAfter) / 2 / direct.seconds(),
+                loadAfterDirect,
+                megabytes / rawGetAfter, rawGetAfter, loadAfterRawGetAfter,
                 megabytes / again.seconds(), again.seconds(), newObjects, serviceJvmArgs, serviceRss >> 10,
-                cpuSpent(c0, c1), cpuSpent(c2, c3), cpuSpent(c1, c2), cpuSpent(c3, c4), cpuSpent(c4b, c5));
+                cpuSpent(c0, c1), cpuSpent(c2, c3), cpuSpent(c1, c2), cpuSpent(c3, c4), cpuSpent(c6, c7), cpuSpent(c7, c8),
+                cpuSpent(c8, c9), cpuSpent(c4b, c5));
         System.out.println(report);
         Files.writeString(Path.of("target", "benchmark.txt"), report);
         assertEquals(0, newObjects, "a second upload of the same file stores no new objects");

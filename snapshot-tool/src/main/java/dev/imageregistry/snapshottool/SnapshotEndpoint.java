@@ -59,7 +59,18 @@ public final class SnapshotEndpoint {
         }
     }
 
-    public record Block(int index, String token, String checksum) {
+    /** A listed block; downloadUrl is a presigned S3 GET when the listing was asked for one (else null). */
+    public record Block(int index, String token, String checksum, String downloadUrl) {
+        public Block(int index, String token, String checksum) {
+            this(index, token, checksum, null);
+        }
+    }
+
+    /** The object store refused a presigned URL (HTTP 403): expired, or not valid for what it was used for. */
+    public static final class UrlRefused extends RuntimeException {
+        UrlRefused(String message) {
+            super(message);
+        }
     }
 
     public record StoredBlock(byte[] data, String checksum) {
@@ -106,18 +117,102 @@ public final class SnapshotEndpoint {
 
     /** Every written block of a snapshot, following NextToken. */
     public List<Block> listBlocks(String snapshotId) {
+        return listBlocks(snapshotId, false);
+    }
+
+    /** Every written block of a snapshot, following NextToken; with download URLs when asked. */
+    public List<Block> listBlocks(String snapshotId, boolean withDownloadUrls) {
         List<Block> blocks = new ArrayList<>();
         String next = null;
         do {
-            JsonNode page = json(send("GET", "/snapshots/" + snapshotId + "/blocks"
-                    + (next == null ? "" : "?NextToken=" + enc(next)), null, null));
-            for (JsonNode b : page.path("Blocks")) {
-                blocks.add(new Block(b.path("BlockIndex").asInt(), b.path("BlockToken").asText(),
-                        b.path("Checksum").asText(null)));
-            }
+            String query = (withDownloadUrls ? "?WithDownloadUrls=true&MaxResults=" + URL_PAGE : "?MaxResults=10000")
+                    + (next == null ? "" : "&NextToken=" + enc(next));
+            JsonNode page = json(send("GET", "/snapshots/" + snapshotId + "/blocks" + query, null, null));
+            blocks.addAll(blocks(page));
             next = page.path("NextToken").asText(null);
         } while (next != null);
         return blocks;
+    }
+
+    /** One page of blocks from {@code startingIndex} on, with freshly signed download URLs. */
+    public List<Block> blocksWithFreshUrls(String snapshotId, int startingIndex, int maxResults) {
+        return blocks(json(send("GET", "/snapshots/" + snapshotId + "/blocks?WithDownloadUrls=true&MaxResults="
+                + maxResults + "&StartingBlockIndex=" + startingIndex, null, null)));
+    }
+
+    private static final int URL_PAGE = 1000;
+
+    private static List<Block> blocks(JsonNode page) {
+        List<Block> blocks = new ArrayList<>();
+        for (JsonNode b : page.path("Blocks")) {
+            blocks.add(new Block(b.path("BlockIndex").asInt(), b.path("BlockToken").asText(),
+                    b.path("Checksum").asText(null), b.path("DownloadUrl").asText(null)));
+        }
+        return blocks;
+    }
+
+    /**
+     * Reads one block straight from the object store through its presigned URL into {@code into}. No bearer
+     * token goes with it (the URL is the capability; the token is the service's business). Connection failures
+     * and 5xx are retried with backoff; 403 is {@link UrlRefused} (the caller may ask for a fresh URL).
+     */
+    public void fetchDirect(String url, byte[] into) {
+        Exception lastFailure = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                if (fetchOnce(url, into)) {
+                    return;
+                }
+                lastFailure = new IOException("server error");
+            } catch (IOException e) {
+                lastFailure = e;
+            }
+            try {
+                Thread.sleep(Math.min(8000, 250L << attempt));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+        URI where = URI.create(url);
+        throw new IllegalStateException("GET " + where.getScheme() + "://" + where.getAuthority() + where.getPath()
+                + " (object store) failed after " + ATTEMPTS + " attempts: " + lastFailure.getMessage()
+                + "; if the object store is not reachable from here, download with --via-service", lastFailure);
+    }
+
+    /** True when the block was read; false on a 5xx (worth another attempt). */
+    private static boolean fetchOnce(String url, byte[] into) throws IOException {
+        HttpURLConnection http = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        http.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        http.setReadTimeout(READ_TIMEOUT_MS);
+        http.setUseCaches(false);
+        int status = http.getResponseCode();
+        if (status == 200) {
+            try (InputStream in = http.getInputStream()) {
+                int n = in.readNBytes(into, 0, into.length);
+                if (n != into.length || in.read() != -1) {
+                    in.readAllBytes();
+                    throw new IllegalStateException("the object at " + URI.create(url).getPath()
+                            + " is not one block of " + into.length + " bytes");
+                }
+                return true;
+            }
+        }
+        String error;
+        try (InputStream in = http.getErrorStream()) {
+            // Read to the end so that the connection can be reused.
+            error = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String code = error.replaceAll("(?s).*<Code>([^<]*)</Code>.*", "$1");
+        String what = "HTTP " + status + (code.equals(error) ? "" : " " + code);
+        if (status == 403) {
+            throw new UrlRefused("the object store refused the download URL of " + URI.create(url).getPath() + " ("
+                    + what + ")");
+        }
+        if (status >= 500) {
+            return false;
+        }
+        throw new IllegalStateException("GET " + URI.create(url).getPath() + " from the object store: " + what);
     }
 
     public StoredBlock getBlock(String snapshotId, Block block) {

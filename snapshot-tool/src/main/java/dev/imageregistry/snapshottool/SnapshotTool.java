@@ -106,11 +106,17 @@ public class SnapshotTool implements Callable<Integer> {
         @Option(names = { "-f", "--file" }, required = true, description = "file to write")
         Path file;
 
+        @Option(names = "--via-service", description = "read every block through the service (GetSnapshotBlock) "
+                + "instead of straight from the object store with presigned URLs; for clients that cannot reach "
+                + "the bucket's endpoint")
+        boolean viaService;
+
         @Override
         public Integer call() throws Exception {
             Download.Result result = Download.run(connection.endpoint(), snapshotId, file, connection.concurrency,
-                    connection.noProgress ? null : System.err);
-            System.err.printf("downloaded %d blocks, %d bytes, %.1f s%n", result.blocks(), result.size(), result.seconds());
+                    connection.noProgress ? null : System.err, viaService);
+            System.err.printf("downloaded %d blocks (%d straight from the object store), %d bytes, %.1f s%n",
+                    result.blocks(), result.blocksDirect(), result.size(), result.seconds());
             return 0;
         }
     }

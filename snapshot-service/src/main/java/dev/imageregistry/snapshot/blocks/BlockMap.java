@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -34,23 +36,30 @@ public class BlockMap {
     private final DataSource db;
     private final Snapshots snapshots;
     private final BlockObjects objects;
+    private final BlockDownloadUrls downloadUrls;
 
-    public BlockMap(DataSource db, Snapshots snapshots, BlockObjects objects) {
+    public BlockMap(DataSource db, Snapshots snapshots, BlockObjects objects, BlockDownloadUrls downloadUrls) {
         this.db = db;
         this.snapshots = snapshots;
         this.objects = objects;
+        this.downloadUrls = downloadUrls;
     }
 
     public record BlockWritten(String checksum, String checksumAlgorithm) {
     }
 
+    /**
+     * Checksum (base64) is an addition to EBS's shape: it lets an incremental upload skip unchanged blocks, and a
+     * direct download verify what it read from S3. DownloadUrl (only when asked for) is a presigned S3 GET of the
+     * block's object.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    /** Checksum (base64) is an addition to EBS's shape: it lets an incremental upload skip unchanged blocks. */
-    public record BlockEntry(int blockIndex, String blockToken, String checksum) {
+    public record BlockEntry(int blockIndex, String blockToken, String checksum, String downloadUrl) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record SnapshotBlocks(List<BlockEntry> blocks, int volumeSize, int blockSize, String nextToken) {
+    public record SnapshotBlocks(List<BlockEntry> blocks, int volumeSize, int blockSize, String nextToken,
+            Instant downloadUrlsExpireAt) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -162,9 +171,16 @@ public class BlockMap {
         }
     }
 
+    /**
+     * ListSnapshotBlocks. With download URLs, each listed block carries a presigned S3 GET of its object: the read
+     * was authorised here (the same rule as GetSnapshotBlock), so the bytes need not pass through the service.
+     * Never-written blocks are not listed and have no URL: they read as zeros.
+     */
     public SnapshotBlocks list(String caller, String snapshotId, Long startingBlockIndex, Integer maxResults,
-            String nextToken) {
+            String nextToken, boolean withDownloadUrls) {
         SnapshotRecord snapshot = snapshots.readable(caller, snapshotId);
+        // Taken before signing: the URLs live at least until then.
+        Instant expireAt = withDownloadUrls ? downloadUrls.expiresAt().truncatedTo(ChronoUnit.SECONDS) : null;
         long start = startIndex(startingBlockIndex, nextToken);
         int limit = limit(maxResults);
         List<BlockEntry> blocks = new ArrayList<>();
@@ -176,7 +192,9 @@ public class BlockMap {
             s.setInt(3, limit + 1);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    blocks.add(new BlockEntry(rs.getInt(1), token(rs.getString(2)), BlockChecksum.fromHex(rs.getString(2)).base64()));
+                    BlockChecksum checksum = BlockChecksum.fromHex(rs.getString(2));
+                    blocks.add(new BlockEntry(rs.getInt(1), token(rs.getString(2)), checksum.base64(),
+                            withDownloadUrls ? downloadUrls.of(checksum) : null));
                 }
             }
         } catch (SQLException e) {
@@ -186,7 +204,7 @@ public class BlockMap {
         if (blocks.size() > limit) {
             next = Integer.toString(blocks.remove(limit).blockIndex());
         }
-        return new SnapshotBlocks(blocks, snapshot.volumeSize(), BlockChecksum.BLOCK_SIZE, next);
+        return new SnapshotBlocks(blocks, snapshot.volumeSize(), BlockChecksum.BLOCK_SIZE, next, expireAt);
     }
 
     /**

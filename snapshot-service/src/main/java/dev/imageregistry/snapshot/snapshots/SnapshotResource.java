@@ -116,12 +116,13 @@ public class SnapshotResource {
 
     @GET
     @Path("/{snapshotId}/blocks")
-    @Operation(summary = "ListSnapshotBlocks: written blocks with their tokens, by index")
+    @Operation(summary = "ListSnapshotBlocks: written blocks with their tokens and checksums, by index; "
+            + "WithDownloadUrls=true adds a short-lived presigned S3 GET URL per block")
     public BlockMap.SnapshotBlocks listBlocks(@PathParam("snapshotId") String snapshotId,
             @QueryParam("StartingBlockIndex") String start, @QueryParam("MaxResults") String maxResults,
-            @QueryParam("NextToken") String nextToken) {
+            @QueryParam("NextToken") String nextToken, @QueryParam("WithDownloadUrls") String withDownloadUrls) {
         return blocks.list(caller.id(), snapshotId, optionalNumber("StartingBlockIndex", start),
-                intOrNull("MaxResults", maxResults), nextToken);
+                intOrNull("MaxResults", maxResults), nextToken, flag("WithDownloadUrls", withDownloadUrls));
     }
 
     @GET
@@ -182,6 +183,16 @@ public class SnapshotResource {
             }
         }
         return filters;
+    }
+
+    private static boolean flag(String name, String value) {
+        if (value == null || value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw Ec2Exception.invalidParameter(name + " must be true or false.");
     }
 
     private static long number(String name, String value) {
