@@ -30,6 +30,18 @@ class ImageActionsTest {
     @Inject
     DataSource database;
 
+    /** Verifications are reused (platform's VerifiedTokens), but never past the token's expiry. */
+    @Test
+    void aTokenAcceptedBeforeIsRefusedOnceItHasExpired() {
+        String shortLived = RegionTestResource.tokens().token(account(), java.time.Duration.ofSeconds(3));
+        io.restassured.RestAssured.given().auth().oauth2(shortLived).get("/images?Owner=self").then().statusCode(200);
+        io.restassured.RestAssured.given().auth().oauth2(shortLived).get("/images?Owner=self").then().statusCode(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(250))
+                .untilAsserted(() -> io.restassured.RestAssured.given().auth().oauth2(shortLived)
+                        .get("/images?Owner=self").then().statusCode(401).body("Errors[0].Code", equalTo("AuthFailure")));
+    }
+
     @Test
     void registerImageIsAvailableAtOnceWithEc2Defaults() {
         String snapshot = completedSnapshot(database, ALICE, 8);
