@@ -229,7 +229,7 @@ class ImageCopyTest {
         return copy;
     }
 
-    private static String copyRequested(String copy, String owner, String sourceImage, boolean copyTags) {
+    static String copyRequested(String copy, String owner, String sourceImage, boolean copyTags) {
         String envelope = "{\"specversion\":\"1.0\",\"id\":\"" + UUID.randomUUID() + "\",\"source\":\"/regions/eu-west-1/"
                 + "registry-service\",\"type\":\"ImageCopyRequested\",\"subject\":\"" + copy + "\",\"time\":\""
                 + Instant.now() + "\",\"datacontenttype\":\"application/json\",\"region\":\"eu-west-1\","
