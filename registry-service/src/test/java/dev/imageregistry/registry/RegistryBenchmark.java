@@ -2,10 +2,12 @@ package dev.imageregistry.registry;
 
 import static dev.imageregistry.registry.RegistryFixtures.*;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,13 +92,38 @@ class RegistryBenchmark {
     URI base;
 
     /*
-     * HTTP/1.1 with keep-alive, one connection per client thread, as the AWS CLI and SDKs talk to an endpoint. The
-     * JDK client otherwise upgrades to h2c and multiplexes all 16 clients on one HTTP/2 connection, whose Vert.x
-     * connection lock then serialises every request body read and response write on the server (seen in JFR:
-     * 30 s of monitor waits on Http2ServerConnection in a 25 s recording).
+     * HTTP/1.1 with keep-alive, a blocking call on the client's own thread, as the AWS CLI and SDKs talk to an
+     * endpoint (their default clients are blocking, pooled HTTP/1.1). Two clients were dropped for what they
+     * added to the figures: the JDK HttpClient upgrades to h2c and multiplexes all clients on one HTTP/2
+     * connection, whose Vert.x connection lock then serialised the server (JFR: 30 s of monitor waits on
+     * Http2ServerConnection in a 25 s recording); forced to HTTP/1.1, its single selector thread became the
+     * queue instead (JFR of the 300/s phase: client threads blocked 20-146 ms on its SelectorManager and
+     * connection pool). The keep-alive cache holds up to http.maxConnections (the pom sets 128) idle connections.
      */
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newFixedThreadPool(THREADS)).build();
+    private record Answer(int status, String body) {
+    }
+
+    private Answer call(String method, String path, String token, String body) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) base.resolve(path).toURL().openConnection();
+        connection.setRequestMethod(method);
+        connection.setRequestProperty("Authorization", "Bearer " + token);
+        connection.setReadTimeout((int) Duration.ofMinutes(10).toMillis());
+        if (body != null) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            connection.setDoOutput(true);
+            connection.setRequestProperty("Content-Type", "application/json");
+            connection.setFixedLengthStreamingMode(bytes.length);
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write(bytes);
+            }
+        }
+        int status = connection.getResponseCode();
+        // Reading the body to its end (error bodies too) returns the connection to the keep-alive cache.
+        try (InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+            return new Answer(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
     private final List<String> report = new ArrayList<>();
 
     @Test
@@ -236,10 +263,8 @@ class RegistryBenchmark {
 
     private String registerOverHttp(String name, String snapshot, String token) throws Exception {
         String body = JSON.writeValueAsString(registerBody(name, snapshot));
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve("/images"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
+        Answer response = call("POST", "/images", token, body);
+        if (response.status() != 200) {
             throw new IllegalStateException("registration failed: " + response.body());
         }
         return JSON.readTree(response.body()).get("ImageId").asText();
@@ -330,10 +355,9 @@ class RegistryBenchmark {
                 String[] pick = picks.get(i);
                 String token = tokenOf.getOrDefault(pick[1], RegionTestResource.tokens().token(pick[1]));
                 long t0 = System.nanoTime();
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve("/images?ImageId=" + pick[0]))
-                        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+                Answer response = call("GET", "/images?ImageId=" + pick[0], token, null);
                 latencies[i] = System.nanoTime() - t0;
-                if (response.statusCode() != 200) {
+                if (response.status() != 200) {
                     throw new IllegalStateException("describe failed: " + response.body());
                 }
             }
@@ -346,13 +370,11 @@ class RegistryBenchmark {
 
     private void rebuild(String token) throws Exception {
         org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(5)).until(() -> count("select count(*) from outbox") == 0);
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve("/admin/read-models/images/rebuild"))
-                .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(10))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        Answer response = call("POST", "/admin/read-models/images/rebuild", token, null);
         var body = JSON.readTree(response.body());
         line("rebuild of the describe view from image-events: %s events replayed, %s applied, %s ms (HTTP %d); "
                 + "catalogue %d images", body.path("EventsReplayed"), body.path("EventsApplied"), body.path("Millis"),
-                response.statusCode(), count("select count(*) from image"));
+                response.status(), count("select count(*) from image"));
     }
 
     @FunctionalInterface

@@ -43,7 +43,7 @@ public record EventEnvelope(
     /** {@code traceparent} may be null (no trace); it is then left out of the JSON. */
     public static EventEnvelope of(DomainEvent event, String source, String region, long aggregateVersion,
             Instant time, String traceparent) {
-        return new EventEnvelope(SPEC_VERSION, UUID.randomUUID().toString(), source, event.eventType(),
+        return new EventEnvelope(SPEC_VERSION, EventIds.next().toString(), source, event.eventType(),
                 event.aggregateId(), time, "application/json", region, aggregateVersion, event.schemaVersion(),
                 EventJson.MAPPER.valueToTree(event), traceparent);
     }

@@ -4,11 +4,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -37,6 +37,18 @@ public class EventStore {
     private final String topic;
     private final Event<OutboxWritten> written;
 
+    /**
+     * Parameters: event IDs, versions, types, times, envelopes (arrays in event order), then the aggregate ID,
+     * the topic and the message key. Outbox positions follow the event order (the insert's ORDER BY), which is
+     * the order the relay publishes in.
+     */
+    private static final String APPEND = "with input as (select * from unnest(?::uuid[], ?::bigint[], ?::text[], "
+            + "?::timestamptz[], ?::text[]) with ordinality as e(event_id, version, event_type, occurred_at, envelope, n)), "
+            + "stored as (insert into event_store (event_id, aggregate_id, aggregate_version, event_type, occurred_at, "
+            + "envelope) select event_id, ?, version, event_type, occurred_at, envelope::jsonb from input) "
+            + "insert into outbox (event_id, event_type, topic, message_key, envelope) "
+            + "select event_id, event_type, ?, ?, envelope from input order by n";
+
     public EventStore(DataSource dataSource, ServiceIdentity identity,
             @ConfigProperty(name = "imageregistry.events.topic") String topic, Event<OutboxWritten> written) {
         this.dataSource = dataSource;
@@ -63,30 +75,34 @@ public class EventStore {
             envelopes.add(EventEnvelope.of(event, identity.eventSource(), identity.region(), ++version, now,
                     traceparent));
         }
+        // One statement, so one round trip, writes both tables: a command's transaction already pays for the
+        // lock, its checks, the projection and the commit, and the event store and outbox used to add two more.
+        // The outbox keeps the envelope's exact text (the relay sends it as is); the event store its jsonb.
+        int n = envelopes.size();
+        UUID[] ids = new UUID[n];
+        Long[] versions = new Long[n];
+        String[] types = new String[n];
+        String[] times = new String[n];
+        String[] jsons = new String[n];
+        for (int i = 0; i < n; i++) {
+            EventEnvelope envelope = envelopes.get(i);
+            ids[i] = envelope.eventId();
+            versions[i] = envelope.aggregateversion();
+            types[i] = envelope.type();
+            times[i] = envelope.time().toString(); // ISO-8601 in UTC, read by ::timestamptz[]
+            jsons[i] = EventJson.write(envelope);
+        }
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement store = connection.prepareStatement("insert into event_store "
-                        + "(event_id, aggregate_id, aggregate_version, event_type, occurred_at, envelope) "
-                        + "values (?, ?, ?, ?, ?, ?::jsonb)");
-                PreparedStatement outbox = connection.prepareStatement("insert into outbox "
-                        + "(event_id, event_type, topic, message_key, envelope) values (?, ?, ?, ?, ?)")) {
-            for (EventEnvelope envelope : envelopes) {
-                String json = EventJson.write(envelope);
-                store.setObject(1, envelope.eventId());
-                store.setString(2, aggregateId);
-                store.setLong(3, envelope.aggregateversion());
-                store.setString(4, envelope.type());
-                store.setTimestamp(5, Timestamp.from(envelope.time()));
-                store.setString(6, json);
-                store.addBatch();
-                outbox.setObject(1, envelope.eventId());
-                outbox.setString(2, envelope.type());
-                outbox.setString(3, topic);
-                outbox.setString(4, aggregateId);
-                outbox.setString(5, json);
-                outbox.addBatch();
-            }
-            store.executeBatch();
-            outbox.executeBatch();
+                PreparedStatement append = connection.prepareStatement(APPEND)) {
+            append.setArray(1, connection.createArrayOf("uuid", ids));
+            append.setArray(2, connection.createArrayOf("bigint", versions));
+            append.setArray(3, connection.createArrayOf("text", types));
+            append.setArray(4, connection.createArrayOf("text", times));
+            append.setArray(5, connection.createArrayOf("text", jsons));
+            append.setString(6, aggregateId);
+            append.setString(7, topic);
+            append.setString(8, aggregateId);
+            append.executeUpdate();
         } catch (SQLException e) {
             if (isUniqueViolation(e)) {
                 throw Ec2Exception.conflict(aggregateId);

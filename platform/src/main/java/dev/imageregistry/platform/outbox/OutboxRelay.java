@@ -107,18 +107,15 @@ public class OutboxRelay {
 
     private int relayBatch() throws SQLException, InterruptedException {
         try (Connection connection = dataSource.getConnection()) {
-            try (PreparedStatement lock = connection.prepareStatement("select pg_try_advisory_xact_lock(?)")) {
-                lock.setLong(1, RELAY_LOCK);
-                try (ResultSet rs = lock.executeQuery()) {
-                    if (!rs.next() || !rs.getBoolean(1)) {
-                        return 0;
-                    }
-                }
-            }
+            // The relay's lock and the batch in one round trip (the CTE, volatile, runs once): a batch is often
+            // a single event, so each round trip saved is one less per published event. No rows when another
+            // replica holds the lock, or when the outbox is empty.
             List<Queued> batch = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("select position, event_type, topic, "
-                    + "message_key, envelope from outbox order by position limit ?")) {
-                select.setInt(1, batchSize);
+            try (PreparedStatement select = connection.prepareStatement("with relay as (select "
+                    + "pg_try_advisory_xact_lock(?) as held) select position, event_type, topic, message_key, envelope "
+                    + "from outbox, relay where relay.held order by position limit ?")) {
+                select.setLong(1, RELAY_LOCK);
+                select.setInt(2, batchSize);
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
                         batch.add(new Queued(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
