@@ -45,10 +45,13 @@ public class ImageCatalogue {
         this.synchronizations = synchronizations;
     }
 
-    /** Projects one event now, in the caller's transaction (the live path: read-your-writes). */
+    /**
+     * Projects one event now, in the caller's transaction (the live path: read-your-writes). The decider passes
+     * the event it just decided beside its envelope, which saves reading the envelope's JSON tree back into it.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void apply(EventEnvelope envelope) {
-        project(envelope, this::runNow);
+    public void apply(EventEnvelope envelope, ImageEvent event) {
+        project(envelope, event, this::runNow);
     }
 
     /**
@@ -57,7 +60,7 @@ public class ImageCatalogue {
      */
     public Consumer<EventEnvelope> batched() {
         BatchedStatements batch = new BatchedStatements();
-        return envelope -> project(envelope, batch);
+        return envelope -> project(envelope, null, batch);
     }
 
     @FunctionalInterface
@@ -65,12 +68,12 @@ public class ImageCatalogue {
         void run(String sql, Object... params);
     }
 
-    private void project(EventEnvelope envelope, Statements sink) {
+    private void project(EventEnvelope envelope, ImageEvent decided, Statements sink) {
         Class<? extends ImageEvent> type = ImageEvent.typeOf(envelope.type());
         if (type == null) {
             return;
         }
-        ImageEvent event = envelope.dataAs(type);
+        ImageEvent event = decided != null ? decided : envelope.dataAs(type);
         long version = envelope.aggregateversion();
         if (event instanceof ImageRegistered e) {
             sink.run("insert into image (image_id, version, owner_id, name, description, state, creation_date, "

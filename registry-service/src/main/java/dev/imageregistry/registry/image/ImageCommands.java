@@ -417,8 +417,9 @@ public class ImageCommands {
         if (decided.isEmpty()) {
             return;
         }
-        for (EventEnvelope envelope : events.append(image.imageId(), image.version(), decided)) {
-            catalogue.apply(envelope);
+        List<EventEnvelope> appended = events.append(image.imageId(), image.version(), decided);
+        for (int i = 0; i < appended.size(); i++) {
+            catalogue.apply(appended.get(i), decided.get(i));
         }
     }
 
