@@ -77,8 +77,8 @@ class ConsistencyTest {
         CountDownLatch release = new CountDownLatch(1);
         // The winner appends at the version the loser will also read, and holds its transaction open.
         CompletableFuture<Void> winner = CompletableFuture.runAsync(() -> QuarkusTransaction.requiringNew().run(() -> {
-            events.append(imageId, 1, List.of(new ImageEvent.ImageTagged(imageId, List.of(new ImageEvent.Tag("by", "winner")))))
-                    .forEach(catalogue::apply);
+            ImageEvent tagged = new ImageEvent.ImageTagged(imageId, List.of(new ImageEvent.Tag("by", "winner")));
+            events.append(imageId, 1, List.of(tagged)).forEach(envelope -> catalogue.apply(envelope, tagged));
             appended.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS);
