@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -37,12 +38,17 @@ public class EventStore {
     private final String topic;
     private final Event<OutboxWritten> written;
 
+    /** One event into the event store and the outbox, in one statement. */
+    private static final String APPEND_ONE = "with stored as (insert into event_store (event_id, aggregate_id, "
+            + "aggregate_version, event_type, occurred_at, envelope) values (?, ?, ?, ?, ?, ?::jsonb)) "
+            + "insert into outbox (event_id, event_type, topic, message_key, envelope) values (?, ?, ?, ?, ?)";
+
     /**
-     * Parameters: event IDs, versions, types, times, envelopes (arrays in event order), then the aggregate ID,
-     * the topic and the message key. Outbox positions follow the event order (the insert's ORDER BY), which is
-     * the order the relay publishes in.
+     * Several events, in one statement. Parameters: event IDs, versions, types, times, envelopes (arrays in event
+     * order), then the aggregate ID, the topic and the message key. Outbox positions follow the event order (the
+     * insert's ORDER BY), which is the order the relay publishes in.
      */
-    private static final String APPEND = "with input as (select * from unnest(?::uuid[], ?::bigint[], ?::text[], "
+    private static final String APPEND_ALL = "with input as (select * from unnest(?::uuid[], ?::bigint[], ?::text[], "
             + "?::timestamptz[], ?::text[]) with ordinality as e(event_id, version, event_type, occurred_at, envelope, n)), "
             + "stored as (insert into event_store (event_id, aggregate_id, aggregate_version, event_type, occurred_at, "
             + "envelope) select event_id, ?, version, event_type, occurred_at, envelope::jsonb from input) "
@@ -78,6 +84,43 @@ public class EventStore {
         // One statement, so one round trip, writes both tables: a command's transaction already pays for the
         // lock, its checks, the projection and the commit, and the event store and outbox used to add two more.
         // The outbox keeps the envelope's exact text (the relay sends it as is); the event store its jsonb.
+        try (Connection connection = dataSource.getConnection()) {
+            if (envelopes.size() == 1) {
+                appendOne(connection, aggregateId, envelopes.get(0));
+            } else {
+                appendAll(connection, aggregateId, envelopes);
+            }
+        } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+                throw Ec2Exception.conflict(aggregateId);
+            }
+            throw new IllegalStateException("could not append events of " + aggregateId, e);
+        }
+        written.fire(new OutboxWritten(envelopes.size()));
+        return envelopes;
+    }
+
+    /** Most commands decide one event: plain parameters (building arrays costs more than the event itself). */
+    private void appendOne(Connection connection, String aggregateId, EventEnvelope envelope) throws SQLException {
+        String json = EventJson.write(envelope);
+        try (PreparedStatement append = connection.prepareStatement(APPEND_ONE)) {
+            append.setObject(1, envelope.eventId());
+            append.setString(2, aggregateId);
+            append.setLong(3, envelope.aggregateversion());
+            append.setString(4, envelope.type());
+            append.setTimestamp(5, Timestamp.from(envelope.time()));
+            append.setString(6, json);
+            append.setObject(7, envelope.eventId());
+            append.setString(8, envelope.type());
+            append.setString(9, topic);
+            append.setString(10, aggregateId);
+            append.setString(11, json);
+            append.executeUpdate();
+        }
+    }
+
+    private void appendAll(Connection connection, String aggregateId, List<EventEnvelope> envelopes)
+            throws SQLException {
         int n = envelopes.size();
         UUID[] ids = new UUID[n];
         Long[] versions = new Long[n];
@@ -92,8 +135,7 @@ public class EventStore {
             times[i] = envelope.time().toString(); // ISO-8601 in UTC, read by ::timestamptz[]
             jsons[i] = EventJson.write(envelope);
         }
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement append = connection.prepareStatement(APPEND)) {
+        try (PreparedStatement append = connection.prepareStatement(APPEND_ALL)) {
             append.setArray(1, connection.createArrayOf("uuid", ids));
             append.setArray(2, connection.createArrayOf("bigint", versions));
             append.setArray(3, connection.createArrayOf("text", types));
@@ -103,14 +145,7 @@ public class EventStore {
             append.setString(7, topic);
             append.setString(8, aggregateId);
             append.executeUpdate();
-        } catch (SQLException e) {
-            if (isUniqueViolation(e)) {
-                throw Ec2Exception.conflict(aggregateId);
-            }
-            throw new IllegalStateException("could not append events of " + aggregateId, e);
         }
-        written.fire(new OutboxWritten(envelopes.size()));
-        return envelopes;
     }
 
     /** Every event of one aggregate, oldest first. */
