@@ -188,8 +188,11 @@ class KillAndResumeIT {
         }
         Map<String, String> config = new LinkedHashMap<>(regionConfig);
         config.put("quarkus.http.port", Integer.toString(FreePort.next()));
+        // The source's Kafka as the other tests reach it (SASL_SSL), its S3 through the slow link; without the
+        // Region with the wrong password, whose settings would otherwise name a Region not in this list.
         config.put("imageregistry.replicator.regions", SourceRegionFixture.REGION + "="
-                + source.kafka.bootstrapServers() + "|" + slowLink.endpoint());
+                + source.kafka.peerBootstrapServers() + "|" + slowLink.endpoint());
+        config.keySet().removeIf(key -> key.startsWith(TwoRegionTestResource.peerKafka(TwoRegionTestResource.REFUSED, "")));
         // A short lease, so the survivor takes over within seconds; few blocks in flight, so the kill finds some
         // done and most not.
         config.put("imageregistry.replicator.lease", "3s");

@@ -35,6 +35,9 @@ import io.minio.PutObjectArgs;
 final class SourceRegionFixture {
     static final String REGION = "us-east-1";
     static final int BLOCK = 512 * 1024;
+    /** The SCRAM user this Region's peer listener knows eu-west-1's replicator by. */
+    static final String PEER_USER = "region-replicator-eu-west-1";
+    static final String PEER_PASSWORD = "peer-password-" + UUID.randomUUID();
 
     private static SourceRegionFixture shared;
 
@@ -57,7 +60,10 @@ final class SourceRegionFixture {
         if (shared == null) {
             try {
                 Path dir = Files.createTempDirectory("source-region-");
-                KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"));
+                // With the listener a peer in another cluster would use (SASL_SSL, SCRAM): PeerOverTlsTest reads
+                // this Region through it only; the other tests use the plaintext one.
+                KafkaBroker kafka = KafkaBroker.startWithPeerListener(dir.resolve("kafka"));
+                kafka.addScramUser(PEER_USER, PEER_PASSWORD);
                 kafka.createTopics(List.of("image-events", "snapshot-events", "copy-events"), 3);
                 S3Server s3 = S3Server.start(dir.resolve("s3"), "test-access-key", "test-secret-key-0123456789");
                 URI target = URI.create(s3.endpoint());

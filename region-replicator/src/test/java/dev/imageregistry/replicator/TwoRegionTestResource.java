@@ -8,9 +8,14 @@ import dev.imageregistry.infra.RegionTestResource;
 /**
  * The destination Region (eu-west-1: this replicator, its database, broker and bucket) plus a separate source
  * Region (us-east-1: its own broker and S3 server, reached through a proxy the tests can cut).
+ * <p>
+ * us-east-1 is reached as a Region in another cluster is: its Kafka only through its SASL_SSL (SCRAM-SHA-512)
+ * listener, trusting its certificate, with this replicator's password. A third Region, {@value #REFUSED}, points at
+ * that same listener with a wrong password (PeerOverTlsTest); it never gets in, so it shares no consumer group.
  */
 public class TwoRegionTestResource extends RegionTestResource {
     static final String REGION = "eu-west-1";
+    static final String REFUSED = "eu-south-2";
 
     @Override
     public void init(Map<String, String> initArgs) {
@@ -28,13 +33,24 @@ public class TwoRegionTestResource extends RegionTestResource {
         config.put("imageregistry.region", REGION);
         // As deployed: only the other Region is listed (this one is still a destination of copies to several
         // Regions, its own copy-events being followed regardless).
-        config.put("imageregistry.replicator.regions", SourceRegionFixture.REGION + "="
-                + source.kafka.bootstrapServers() + "|" + source.s3Link.endpoint());
+        String overTls = source.kafka.peerBootstrapServers() + "|" + source.s3Link.endpoint();
+        config.put("imageregistry.replicator.regions", SourceRegionFixture.REGION + "=" + overTls + "," + REFUSED + "="
+                + overTls);
+        source.kafka.peerClientSettings(SourceRegionFixture.PEER_USER, SourceRegionFixture.PEER_PASSWORD)
+                .forEach((key, value) -> config.put(peerKafka(SourceRegionFixture.REGION, key), value));
+        source.kafka.peerClientSettings(SourceRegionFixture.PEER_USER, "not-" + SourceRegionFixture.PEER_PASSWORD)
+                .forEach((key, value) -> config.put(peerKafka(REFUSED, key), value));
         config.put("imageregistry.replicator.source-access-key", source.s3.accessKey());
         config.put("imageregistry.replicator.source-secret-key", source.s3.secretKey());
         config.put("imageregistry.replicator.source-bucket", "blocks");
-        config.put("imageregistry.replicator.lookup-timeout", "15s");
+        // Short: "not found" is concluded only from a source stream read to its end, so a busy machine cannot turn
+        // a late event into a false NotFound; and PeerOverTlsTest sees the refused copy outlive it.
+        config.put("imageregistry.replicator.lookup-timeout", "5s");
         config.put("imageregistry.replicator.progress-interval", "200ms");
         return config;
+    }
+
+    static String peerKafka(String region, String property) {
+        return "imageregistry.replicator.peer-kafka." + region + "." + property;
     }
 }

@@ -29,6 +29,10 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
@@ -46,15 +50,25 @@ import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRuleBuilder;
 import io.fabric8.openshift.api.model.monitoring.v1.Rule;
 import io.fabric8.openshift.api.model.monitoring.v1.RuleBuilder;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitorBuilder;
+import io.strimzi.api.kafka.model.common.template.ExternalTrafficPolicy;
 import io.strimzi.api.kafka.model.kafka.JbodStorageBuilder;
+import io.strimzi.api.kafka.model.kafka.entityoperator.EntityUserOperatorSpec;
+import io.strimzi.api.kafka.model.kafka.KafkaAuthorizationSimple;
+import io.strimzi.api.kafka.model.kafka.KafkaAuthorizationSimpleBuilder;
 import io.strimzi.api.kafka.model.kafka.KRaftMetadataStorage;
 import io.strimzi.api.kafka.model.kafka.KafkaBuilder;
 import io.strimzi.api.kafka.model.kafka.PersistentClaimStorageBuilder;
+import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
 import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListenerBuilder;
 import io.strimzi.api.kafka.model.kafka.listener.KafkaListenerType;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePoolBuilder;
 import io.strimzi.api.kafka.model.nodepool.ProcessRoles;
 import io.strimzi.api.kafka.model.topic.KafkaTopicBuilder;
+import io.strimzi.api.kafka.model.user.KafkaUserBuilder;
+import io.strimzi.api.kafka.model.user.acl.AclOperation;
+import io.strimzi.api.kafka.model.user.acl.AclResourcePatternType;
+import io.strimzi.api.kafka.model.user.acl.AclRule;
+import io.strimzi.api.kafka.model.user.acl.AclRuleBuilder;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -82,6 +96,13 @@ public final class RegionManifests {
     public static final String MINIO_ROOT_SECRET = "blocks-s3-root";
     public static final int S3_PORT = 9000;
     public static final int KAFKA_PORT = 9092;
+    /** The listener Regions in other clusters read through: TLS, SCRAM-SHA-512, ACLs per peer replicator. */
+    public static final String EXTERNAL_LISTENER = "external";
+    /** What a peer's replicator reads on this Region's Kafka (its source feed and its dispatch feed); it writes nothing. */
+    public static final List<String> PEER_READS = List.of("image-events", "snapshot-events", "copy-events");
+    /** The replicator's per-peer Kafka client settings (imageregistry.replicator.peer-kafka.&lt;region&gt;.*) as env. */
+    public static final String PEER_KAFKA_ENV = "IMAGEREGISTRY_REPLICATOR_PEER_KAFKA_";
+    public static final String PEER_CA_DIRECTORY = "/etc/image-registry/peers/";
     public static final String OTEL_AGENT = "/opt/otel/opentelemetry-javaagent.jar";
     /** The user of the ubi9 OpenJDK runtime image the Dockerfiles build on. */
     static final long APP_UID = 185;
@@ -172,8 +193,44 @@ public final class RegionManifests {
         }
         if (service.name().equals("region-replicator")) {
             data.put("REPLICATOR_REGIONS", String.join(",", peers().stream().map(this::peerAddress).toList()));
+            // A peer in another cluster is read through its external listener: TLS with that cluster's CA (mounted
+            // from a Secret, see peerCaSecret) and SCRAM (the JAAS line comes from a Secret, in the Deployment).
+            for (Region peer : remotePeers()) {
+                data.put(peerKafkaEnv(peer, "SECURITY_PROTOCOL"), "SASL_SSL");
+                data.put(peerKafkaEnv(peer, "SASL_MECHANISM"), "SCRAM-SHA-512");
+                data.put(peerKafkaEnv(peer, "SSL_TRUSTSTORE_TYPE"), "PEM");
+                data.put(peerKafkaEnv(peer, "SSL_TRUSTSTORE_LOCATION"), PEER_CA_DIRECTORY + peer.name() + "/ca.crt");
+            }
         }
         return data;
+    }
+
+    /** The environment variable of one Kafka client setting of {@code peer}, e.g. ..._US_EAST_1_SASL_MECHANISM. */
+    public static String peerKafkaEnv(Region peer, String setting) {
+        return PEER_KAFKA_ENV + peer.name().toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_" + setting;
+    }
+
+    /**
+     * The Secret (in this namespace) with key {@code sasl.jaas.config}: a copy of the one Strimzi's user operator
+     * writes for this Region's KafkaUser in the peer's namespace (deploy/README.md shows the copy).
+     */
+    public static String peerCredentialsSecret(Region peer) {
+        return "peer-kafka-" + peer.name();
+    }
+
+    /** The Secret (in this namespace) with key {@code ca.crt}: a copy of the peer's {@code <cluster>-cluster-ca-cert}. */
+    public static String peerCaSecret(Region peer) {
+        return "peer-kafka-" + peer.name() + "-ca";
+    }
+
+    /** The KafkaUser, in a Region's namespace, that {@code reader}'s replicator (in another cluster) reads it as. */
+    public static String replicatorUser(Region reader) {
+        return "region-replicator-" + reader.name();
+    }
+
+    /** Peers in other clusters: they reach each other at their external addresses, over TLS with SCRAM. */
+    List<Region> remotePeers() {
+        return peers().stream().filter(region::remoteFrom).toList();
     }
 
     List<Region> peers() {
@@ -183,11 +240,13 @@ public final class RegionManifests {
     /** {@code region=kafkaBootstrap|s3Endpoint|registryUrl}, as the replicator's REPLICATOR_REGIONS expects. */
     private String peerAddress(Region peer) {
         String suffix = "." + peer.namespace() + ".svc";
-        String kafka = peer.outside().map(Regions.External::kafkaBootstrap)
-                .orElse(KAFKA_CLUSTER + "-kafka-bootstrap" + suffix + ":" + KAFKA_PORT);
-        String s3 = peer.outside().map(Regions.External::s3Endpoint).orElse("http://" + BLOCKS + suffix + ":" + S3_PORT);
-        String registry = peer.outside().map(Regions.External::registryUrl)
-                .orElse("http://registry-service" + suffix + ":8081");
+        if (region.remoteFrom(peer)) {
+            return peer.name() + "=" + peer.external().kafkaBootstrap() + "|" + peer.external().s3Endpoint() + "|"
+                    + peer.external().registryUrl();
+        }
+        String kafka = KAFKA_CLUSTER + "-kafka-bootstrap" + suffix + ":" + KAFKA_PORT;
+        String s3 = "http://" + BLOCKS + suffix + ":" + S3_PORT;
+        String registry = "http://registry-service" + suffix + ":8081";
         return peer.name() + "=" + kafka + "|" + s3 + "|" + registry;
     }
 
@@ -204,21 +263,37 @@ public final class RegionManifests {
         // Topics are declared below; a typo in a topic name must fail, not create a topic that keeps 7 days.
         config.put("auto.create.topics.enable", false);
         config.put("log.retention.ms", -1);
+        List<GenericKafkaListener> listeners = new ArrayList<>();
+        listeners.add(new GenericKafkaListenerBuilder()
+                .withName("plain").withPort(KAFKA_PORT).withType(KafkaListenerType.INTERNAL).withTls(false)
+                .withNetworkPolicyPeers(kafkaClients())
+                .build());
+        KafkaAuthorizationSimple authorization = null;
+        if (!remotePeers().isEmpty()) {
+            listeners.add(externalListener());
+            // ACLs bind the peers' replicators (KafkaUsers below) to reading. The plain listener has no
+            // authentication, so its clients (this Region's services and same-cluster peers, admitted by its
+            // network policy only) are ANONYMOUS: a super user, as they were without an authorizer.
+            authorization = new KafkaAuthorizationSimpleBuilder().withSuperUsers("ANONYMOUS").build();
+        }
         objects.add(strimziV1(new KafkaBuilder()
                 .withMetadata(meta(KAFKA_CLUSTER, "kafka"))
                 .withNewSpec()
                 .withNewKafka()
-                .withListeners(new GenericKafkaListenerBuilder()
-                        .withName("plain").withPort(KAFKA_PORT).withType(KafkaListenerType.INTERNAL).withTls(false)
-                        .withNetworkPolicyPeers(kafkaClients())
-                        .build())
+                .withListeners(listeners)
+                .withAuthorization(authorization)
                 .withConfig(config)
                 .endKafka()
-                .withNewEntityOperator().withNewTopicOperator().endTopicOperator().endEntityOperator()
+                // The user operator turns the peers' KafkaUsers into SCRAM credentials, ACLs and Secrets.
+                .withNewEntityOperator().withNewTopicOperator().endTopicOperator()
+                .withUserOperator(remotePeers().isEmpty() ? null : new EntityUserOperatorSpec()).endEntityOperator()
                 .endSpec()
                 .build()));
         objects.add(nodePool("controllers", ProcessRoles.CONTROLLER, all.kafka().controllerStorage(), "500m", "2Gi"));
         objects.add(nodePool("brokers", ProcessRoles.BROKER, all.kafka().brokerStorage(), "1", "8Gi"));
+        for (Region reader : remotePeers()) {
+            objects.add(replicatorKafkaUser(reader));
+        }
         for (String topic : ImageRegistryService.TOPICS) {
             objects.add(strimziV1(new KafkaTopicBuilder()
                     .withMetadata(new ObjectMetaBuilder(meta(topic, "kafka"))
@@ -235,6 +310,59 @@ public final class RegionManifests {
                     .build()));
         }
         return objects;
+    }
+
+    /**
+     * The listener for Regions in other clusters: a LoadBalancer (one for bootstrap, one per broker), because it
+     * works on every cloud and on MetalLB without anything else installed; an Ingress would need a controller with
+     * TLS passthrough switched on, and a Route exists only on OpenShift. TLS with the cluster CA, SCRAM-SHA-512.
+     * Only the peers' networks get in: the load balancers' source ranges, and the network policy (which sees the
+     * clients' addresses because the traffic policy is Local).
+     */
+    private GenericKafkaListener externalListener() {
+        Regions.External external = region.external();
+        if (external.kafkaPort() == KAFKA_PORT || external.kafkaPort() < 9092) {
+            throw new IllegalArgumentException(region.name() + ": external.kafkaBootstrap needs a port above " + KAFKA_PORT
+                    + " (the plain listener's), e.g. 9094");
+        }
+        List<String> cidrs = remotePeers().stream().map(peer -> peer.external().cidr()).distinct().toList();
+        return new GenericKafkaListenerBuilder()
+                .withName(EXTERNAL_LISTENER).withPort(external.kafkaPort()).withType(KafkaListenerType.LOADBALANCER)
+                .withTls(true)
+                .withNewKafkaListenerAuthenticationScramSha512Auth().endKafkaListenerAuthenticationScramSha512Auth()
+                .withNewConfiguration()
+                // The name peers connect to must be in the brokers' certificate, or TLS hostname checks fail.
+                .withNewBootstrap().withAlternativeNames(external.kafkaHost()).endBootstrap()
+                .withExternalTrafficPolicy(ExternalTrafficPolicy.LOCAL)
+                .withLoadBalancerSourceRanges(cidrs)
+                .endConfiguration()
+                .withNetworkPolicyPeers(cidrs.stream().map(cidr -> new NetworkPolicyPeerBuilder().withNewIpBlock()
+                        .withCidr(cidr).endIpBlock().build()).toList())
+                .build();
+    }
+
+    /** The user a peer's replicator (in another cluster) reads this Region as: read-only, on what its feeds follow. */
+    private Object replicatorKafkaUser(Region reader) {
+        List<AclRule> acls = new ArrayList<>();
+        for (String topic : PEER_READS) {
+            acls.add(new AclRuleBuilder().withNewAclRuleTopicResource().withName(topic)
+                    .withPatternType(AclResourcePatternType.LITERAL).endAclRuleTopicResource()
+                    .withOperations(AclOperation.READ, AclOperation.DESCRIBE).build());
+        }
+        // The consumer groups of its source feed and of its dispatch feed (region-replicator's SourceFeed, DispatchFeed).
+        for (String group : List.of("region-replicator." + reader.name(), "region-replicator." + reader.name() + ".dispatches")) {
+            acls.add(new AclRuleBuilder().withNewAclRuleGroupResource().withName(group)
+                    .withPatternType(AclResourcePatternType.LITERAL).endAclRuleGroupResource()
+                    .withOperations(AclOperation.READ).build());
+        }
+        return strimziV1(new KafkaUserBuilder()
+                .withMetadata(new ObjectMetaBuilder(meta(replicatorUser(reader), "kafka"))
+                        .addToLabels("strimzi.io/cluster", KAFKA_CLUSTER).build())
+                .withNewSpec()
+                .withNewKafkaUserScramSha512ClientAuthentication().endKafkaUserScramSha512ClientAuthentication()
+                .withNewKafkaUserAuthorizationSimple().withAcls(acls).endKafkaUserAuthorizationSimple()
+                .endSpec()
+                .build());
     }
 
     private Object nodePool(String name, ProcessRoles role, String storage, String cpu, String memory) {
@@ -261,19 +389,22 @@ public final class RegionManifests {
         return tree;
     }
 
-    /** Who may open the plain listener: this Region's services, and the replicators of the Regions copying from it. */
+    /**
+     * Who may open the plain listener: this Region's services, and the replicators of the Regions in this cluster
+     * copying from it (those in other clusters use the external listener).
+     */
     private List<NetworkPolicyPeer> kafkaClients() {
         List<NetworkPolicyPeer> peers = new ArrayList<>();
         peers.add(new NetworkPolicyPeerBuilder().withNewPodSelector()
                 .addToMatchLabels("app.kubernetes.io/part-of", PART_OF).endPodSelector().build());
-        peers.addAll(peerReplicators());
+        peers.addAll(peerReplicators().stream().filter(peer -> peer.getIpBlock() == null).toList());
         return peers;
     }
 
     private List<NetworkPolicyPeer> peerReplicators() {
         List<NetworkPolicyPeer> peers = new ArrayList<>();
         for (Region peer : peers()) {
-            if (peer.outside().isPresent()) {
+            if (region.remoteFrom(peer)) {
                 peers.add(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(peer.external().cidr()).endIpBlock().build());
             } else {
                 peers.add(new NetworkPolicyPeerBuilder()
@@ -420,6 +551,19 @@ public final class RegionManifests {
             env.add(secretEnv("S3_ACCESS_KEY", BLOCKS_SECRET, "access-key"));
             env.add(secretEnv("S3_SECRET_KEY", BLOCKS_SECRET, "secret-key"));
         }
+        List<VolumeMount> peerMounts = new ArrayList<>();
+        List<Volume> peerVolumes = new ArrayList<>();
+        if (name.equals("region-replicator")) {
+            for (Region peer : remotePeers()) {
+                // The SCRAM password, as the JAAS line Strimzi writes next to it, never in a ConfigMap.
+                env.add(secretEnv(peerKafkaEnv(peer, "SASL_JAAS_CONFIG"), peerCredentialsSecret(peer), "sasl.jaas.config"));
+                String volume = "peer-ca-" + peer.name();
+                peerMounts.add(new VolumeMountBuilder().withName(volume).withMountPath(PEER_CA_DIRECTORY + peer.name())
+                        .withReadOnly(true).build());
+                peerVolumes.add(new VolumeBuilder().withName(volume).withNewSecret().withSecretName(peerCaSecret(peer))
+                        .addNewItem().withKey("ca.crt").withPath("ca.crt").endItem().endSecret().build());
+            }
+        }
         Container container = new ContainerBuilder()
                 .withName(name)
                 .withImage(all.images().of(name))
@@ -436,6 +580,7 @@ public final class RegionManifests {
                 .withSecurityContext(containerSecurity(APP_UID))
                 .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
                 .addNewVolumeMount().withName("identity").withMountPath("/etc/image-registry/identity").withReadOnly(true).endVolumeMount()
+                .addAllToVolumeMounts(peerMounts)
                 .build();
         objects.add(new DeploymentBuilder().withMetadata(meta(name, name)).withNewSpec()
                 // No replicas: the HorizontalPodAutoscaler owns the count, and a re-apply must not reset it.
@@ -456,6 +601,7 @@ public final class RegionManifests {
                 .withContainers(container)
                 .addNewVolume().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("256Mi")).endEmptyDir().endVolume()
                 .addNewVolume().withName("identity").withNewConfigMap().withName(all.identity().publicKeyConfigMap()).endConfigMap().endVolume()
+                .addAllToVolumes(peerVolumes)
                 .endSpec()
                 .endTemplate()
                 .endSpec().build());
@@ -509,9 +655,12 @@ public final class RegionManifests {
         }
         if (service.name().equals("region-replicator")) {
             for (Region peer : peers()) {
-                if (peer.outside().isPresent()) {
+                if (region.remoteFrom(peer)) {
+                    // Its external Kafka listener (TLS), its S3 endpoint and its registry, on their ports only.
                     egress.add(new NetworkPolicyEgressRuleBuilder()
                             .withTo(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(peer.external().cidr()).endIpBlock().build())
+                            .withPorts(tcp(peer.external().kafkaPort()), tcp(urlPort(peer.external().s3Endpoint())),
+                                    tcp(urlPort(peer.external().registryUrl())))
                             .build());
                 } else {
                     LabelSelector ns = namespaceSelector(peer.namespace());
@@ -609,6 +758,11 @@ public final class RegionManifests {
 
     private static NetworkPolicyPeer namespacePeer(String namespace) {
         return new NetworkPolicyPeerBuilder().withNamespaceSelector(namespaceSelector(namespace)).build();
+    }
+
+    private static int urlPort(String url) {
+        java.net.URI uri = java.net.URI.create(url);
+        return uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
     }
 
     private static NetworkPolicyPort tcp(int port) {

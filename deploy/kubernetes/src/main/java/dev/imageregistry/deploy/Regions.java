@@ -30,14 +30,39 @@ public record Regions(Images images, Identity identity, Tracing tracing, Monitor
 
     public record Blocks(String bucket, int servers, String storagePerServer) {}
 
-    /** A Region; {@code external} is set when its peers reach it outside this cluster. */
-    public record Region(String name, String namespace, External external) {
+    /**
+     * A Region. {@code cluster} names the Kubernetes cluster it runs in (Regions without one share the cluster
+     * {@value #DEFAULT_CLUSTER}); {@code external} is how Regions in other clusters reach it, and is required as soon
+     * as one of its peers runs in another cluster.
+     */
+    public record Region(String name, String namespace, String cluster, External external) {
+        public static final String DEFAULT_CLUSTER = "default";
+
         public Optional<External> outside() {
             return Optional.ofNullable(external);
         }
+
+        public String clusterName() {
+            return cluster == null ? DEFAULT_CLUSTER : cluster;
+        }
+
+        /** Whether {@code peer} runs in another cluster: then each reaches the other at its external addresses. */
+        public boolean remoteFrom(Region peer) {
+            return !clusterName().equals(peer.clusterName());
+        }
     }
 
-    public record External(String kafkaBootstrap, String s3Endpoint, String registryUrl, String cidr) {}
+    /** The addresses Regions in other clusters use, and the network (CIDR) their traffic comes from and goes to. */
+    public record External(String kafkaBootstrap, String s3Endpoint, String registryUrl, String cidr) {
+        /** The port of {@link #kafkaBootstrap} ({@code host:port}): the external Kafka listener's. */
+        public int kafkaPort() {
+            return Integer.parseInt(kafkaBootstrap.substring(kafkaBootstrap.lastIndexOf(':') + 1));
+        }
+
+        public String kafkaHost() {
+            return kafkaBootstrap.substring(0, kafkaBootstrap.lastIndexOf(':'));
+        }
+    }
 
     public static Regions read(Path file) throws IOException {
         // Unknown keys are typos: refuse them rather than render without them.
@@ -48,6 +73,16 @@ public record Regions(Images images, Identity identity, Tracing tracing, Monitor
                 .readValue(file.toFile(), Regions.class);
         if (regions.regions().stream().map(Region::name).distinct().count() != regions.regions().size()) {
             throw new IllegalArgumentException("a Region is listed twice in " + file);
+        }
+        for (Region region : regions.regions()) {
+            boolean remotePeers = regions.regions().stream().anyMatch(peer -> peer != region && region.remoteFrom(peer));
+            if (remotePeers && region.external() == null) {
+                throw new IllegalArgumentException("Region " + region.name() + " has peers in other clusters: give it an "
+                        + "external: block (the addresses they reach it at) in " + file);
+            }
+            if (region.external() != null && !region.external().kafkaBootstrap().matches("[^:/]+:\\d+")) {
+                throw new IllegalArgumentException("Region " + region.name() + ": external.kafkaBootstrap must be host:port");
+            }
         }
         return regions;
     }

@@ -92,10 +92,10 @@ public final class Rendering {
         return node;
     }
 
-    /** Empty objects that mean something: an emptyDir, an "all namespaces" selector, the topic operator. */
+    /** Empty objects that mean something: an emptyDir, an "all namespaces" selector, the topic and user operators. */
     private static boolean keepsEmpty(String key) {
         return switch (key) {
-            case "emptyDir", "namespaceSelector", "topicOperator" -> true;
+            case "emptyDir", "namespaceSelector", "topicOperator", "userOperator" -> true;
             default -> false;
         };
     }

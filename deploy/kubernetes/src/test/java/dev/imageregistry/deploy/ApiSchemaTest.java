@@ -64,6 +64,20 @@ class ApiSchemaTest {
         return tests.stream();
     }
 
+    /** The same for an installation with a Region in another cluster: external listener, KafkaUsers, peer Secrets. */
+    @TestFactory
+    Stream<DynamicTest> aCrossClusterInstallationMatchesTheSchemasToo() throws IOException {
+        java.nio.file.Path rendered = AppliedManifests.renderCrossCluster().resolve("rendered");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String directory : AppliedManifests.directories(rendered)) {
+            for (Document document : AppliedManifests.read(rendered, directory)) {
+                tests.add(DynamicTest.dynamicTest("cross-cluster " + document.where(), () -> validate(document)));
+            }
+        }
+        assertTrue(tests.stream().anyMatch(t -> t.getDisplayName().contains("KafkaUser")), "KafkaUsers rendered");
+        return tests.stream();
+    }
+
     private void validate(Document document) throws IOException {
         if (document.typed() instanceof GenericKubernetesResource) {
             List<String> errors = cloudNativePg(document.kind()).validate(document.tree()).stream()

@@ -56,6 +56,7 @@ final class AppliedManifests {
             Map.entry("kafka.strimzi.io/v1/Kafka", Kafka.class),
             Map.entry("kafka.strimzi.io/v1/KafkaNodePool", KafkaNodePool.class),
             Map.entry("kafka.strimzi.io/v1/KafkaTopic", KafkaTopic.class),
+            Map.entry("kafka.strimzi.io/v1/KafkaUser", io.strimzi.api.kafka.model.user.KafkaUser.class),
             Map.entry("postgresql.cnpg.io/v1/Cluster", GenericKubernetesResource.class),
             Map.entry("postgresql.cnpg.io/v1/Database", GenericKubernetesResource.class));
 
@@ -86,15 +87,47 @@ final class AppliedManifests {
     }
 
     static List<String> directories() throws IOException {
-        try (Stream<Path> dirs = Files.list(RENDERED)) {
+        return directories(RENDERED);
+    }
+
+    static List<String> directories(Path rendered) throws IOException {
+        try (Stream<Path> dirs = Files.list(rendered)) {
             return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 
+    /**
+     * Regions across two clusters (src/test/resources/cross-cluster-regions.yaml in place of the Regions of
+     * regions.yaml, everything else as there), rendered to a temporary folder as RenderRegions writes rendered/:
+     * what an installation with a Region in another cluster would apply. Returns that folder.
+     */
+    static Path renderCrossCluster() throws IOException {
+        Path module = Files.createTempDirectory("cross-cluster");
+        Files.createDirectories(module.resolve("observability"));
+        Files.copy(MODULE.resolve(Rendering.DASHBOARD), module.resolve(Rendering.DASHBOARD));
+        String installation = Files.readString(MODULE.resolve("regions.yaml"));
+        installation = installation.substring(0, installation.indexOf("\nregions:") + 1);
+        try (var fixture = AppliedManifests.class.getResourceAsStream("/cross-cluster-regions.yaml")) {
+            Files.writeString(module.resolve("regions.yaml"), installation
+                    + new String(fixture.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Path rendered = module.resolve("rendered");
+        for (var file : Rendering.render(module).entrySet()) {
+            Path target = rendered.resolve(file.getKey());
+            Files.createDirectories(target.getParent());
+            Files.writeString(target, file.getValue());
+        }
+        return module;
+    }
+
     /** Every document of rendered/&lt;directory&gt;/, in apply order. Fails on a kind without a model. */
     static List<Document> read(String directory) {
+        return read(RENDERED, directory);
+    }
+
+    static List<Document> read(Path rendered, String directory) {
         List<Document> documents = new ArrayList<>();
-        try (Stream<Path> files = Files.list(RENDERED.resolve(directory))) {
+        try (Stream<Path> files = Files.list(rendered.resolve(directory))) {
             for (Path file : files.sorted().toList()) {
                 var parser = new YAMLFactory().createParser(file.toFile());
                 var trees = JSON.readValues(parser, JsonNode.class);

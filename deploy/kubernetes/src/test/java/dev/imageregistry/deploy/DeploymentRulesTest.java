@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class DeploymentRulesTest {
 
     /** Names of environment variables and ConfigMap keys that would carry a secret value. */
-    private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(PASSWORD|SECRET|ACCESS_KEY|TOKEN|CREDENTIAL|PRIVATE).*");
+    private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(PASSWORD|SECRET|ACCESS_KEY|TOKEN|CREDENTIAL|PRIVATE|JAAS).*");
     private static final Set<String> EVERY_SERVICE_NEEDS = Set.of("REGION", "HTTP_PORT", "KAFKA_BOOTSTRAP_SERVERS", "DB_URL",
             "DB_USER", "DB_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "JWT_ISSUER", "JAVA_TOOL_OPTIONS",
             "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_PROPAGATORS");
@@ -262,7 +262,7 @@ class DeploymentRulesTest {
             }
             String[] address = peers.get(peer.name()).split("\\|");
             assertEquals(3, address.length, "kafkaBootstrap|s3Endpoint|registryUrl");
-            if (peer.outside().isPresent()) {
+            if (region.remoteFrom(peer)) {
                 assertEquals(List.of(peer.external().kafkaBootstrap(), peer.external().s3Endpoint(), peer.external().registryUrl()), List.of(address));
                 continue;
             }

@@ -188,11 +188,15 @@ public class CopyJobs {
         return job;
     }
 
-    /** Not ready yet (the source Region's stream has not caught up): look again soon, without counting a failure. */
+    /**
+     * Not ready yet (the source Region's stream has not caught up): look again soon, without counting a failure.
+     * {@code reason} (when not null) is what the copy's progress shows meanwhile.
+     */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void waitFor(String imageId, Duration delay) {
-        update("update image_copy set claimed_until = null, next_attempt_at = now() + make_interval(secs => ?) "
-                + "where image_id = ?", (double) delay.toMillis() / 1000, imageId);
+    public void waitFor(String imageId, Duration delay, String reason) {
+        update("update image_copy set claimed_until = null, next_attempt_at = now() + make_interval(secs => ?), "
+                + "state_reason = coalesce(cast(? as text), state_reason) where image_id = ?", (double) delay.toMillis() / 1000,
+                reason, imageId);
     }
 
     /** A transient failure (the source Region unreachable): back off exponentially, up to a minute. */

@@ -30,6 +30,7 @@ import dev.imageregistry.replicator.regions.BlockClients;
 import dev.imageregistry.replicator.regions.SourceRegion;
 import dev.imageregistry.replicator.regions.SourceRegions;
 import dev.imageregistry.replicator.source.SourceCatalogue;
+import dev.imageregistry.replicator.source.SourceFeed;
 import dev.imageregistry.replicator.source.SourceImage;
 import dev.imageregistry.replicator.source.SourceSnapshot;
 import io.minio.MinioClient;
@@ -48,6 +49,7 @@ public class ImageCopier {
     private final CopyJobs jobs;
     private final SourceRegions regions;
     private final SourceCatalogue catalogue;
+    private final SourceFeed feed;
     private final BlockClients clients;
     private final BlockTransfer transfer;
     private final Duration lookupTimeout;
@@ -55,7 +57,8 @@ public class ImageCopier {
     private final Duration progressInterval;
     private final ExecutorService workers;
 
-    public ImageCopier(CopyJobs jobs, SourceRegions regions, SourceCatalogue catalogue, BlockClients clients,
+    public ImageCopier(CopyJobs jobs, SourceRegions regions, SourceCatalogue catalogue, SourceFeed feed,
+            BlockClients clients,
             BlockTransfer transfer,
             @ConfigProperty(name = "imageregistry.replicator.lookup-timeout", defaultValue = "120s") Duration lookupTimeout,
             @ConfigProperty(name = "imageregistry.replicator.lease", defaultValue = "60s") Duration lease,
@@ -64,6 +67,7 @@ public class ImageCopier {
         this.jobs = jobs;
         this.regions = regions;
         this.catalogue = catalogue;
+        this.feed = feed;
         this.clients = clients;
         this.transfer = transfer;
         this.lookupTimeout = lookupTimeout;
@@ -84,20 +88,21 @@ public class ImageCopier {
         }
         Optional<SourceImage> found = catalogue.image(job.sourceRegion(), job.sourceImageId());
         if (found.isEmpty() || !found.get().launchableBy(job.ownerId())) {
-            // Not (yet) known: the source Region's stream may be behind. Past the timeout it does not exist for
-            // this caller, which is also what a caller who may not launch it is told.
-            if (waitedLongerThan(job, lookupTimeout) || found.isPresent()) {
+            // Not (yet) known: the source Region's stream may be behind. Once it has been read to its end past the
+            // timeout, the image does not exist for this caller, which is also what a caller who may not launch it
+            // is told. A stream that cannot be read (unreachable, or refusing this replicator) proves nothing.
+            if (found.isPresent() || readPastTimeout(job)) {
                 jobs.fail(job.imageId(), "InvalidAMIID.NotFound", "The image id '[" + job.sourceImageId()
                         + "]' does not exist in " + job.sourceRegion() + ".");
             } else {
-                jobs.waitFor(job.imageId(), Duration.ofMillis(500));
+                waitForSourceStream(job);
             }
             return;
         }
         SourceImage image = found.get();
         if (!"available".equals(image.state())) {
             if ("pending".equals(image.state()) && !waitedLongerThan(job, lookupTimeout.multipliedBy(30))) {
-                jobs.waitFor(job.imageId(), Duration.ofSeconds(2));
+                jobs.waitFor(job.imageId(), Duration.ofSeconds(2), null);
             } else {
                 jobs.fail(job.imageId(), "InvalidAMIID.Unavailable", "The image " + job.sourceImageId() + " is "
                         + image.state() + ".");
@@ -108,11 +113,11 @@ public class ImageCopier {
         for (String snapshotId : image.snapshotIds()) {
             Optional<SourceSnapshot> snapshot = catalogue.snapshot(job.sourceRegion(), snapshotId);
             if (snapshot.isEmpty()) {
-                if (waitedLongerThan(job, lookupTimeout)) {
+                if (readPastTimeout(job)) {
                     jobs.fail(job.imageId(), "InvalidSnapshot.NotFound", "The snapshot " + snapshotId
                             + " of the source image is not available in " + job.sourceRegion() + ".");
                 } else {
-                    jobs.waitFor(job.imageId(), Duration.ofMillis(500));
+                    waitForSourceStream(job);
                 }
                 return;
             }
@@ -239,6 +244,24 @@ public class ImageCopier {
 
     private static String text(JsonNode node, String field) {
         return node.hasNonNull(field) ? node.path(field).asText() : null;
+    }
+
+    /** The source Region's stream was read to its end after the lookup timeout had passed. */
+    private boolean readPastTimeout(CopyJob job) {
+        return feed.readToEndAfter(job.sourceRegion(), job.requestedAt().plus(lookupTimeout));
+    }
+
+    /**
+     * Looks again soon. Past the lookup timeout the stream has not been read to its end since: the copy says why,
+     * and looks less often.
+     */
+    private void waitForSourceStream(CopyJob job) {
+        if (!waitedLongerThan(job, lookupTimeout)) {
+            jobs.waitFor(job.imageId(), Duration.ofMillis(500), null);
+            return;
+        }
+        jobs.waitFor(job.imageId(), Duration.ofSeconds(2), "Waiting for the event stream of " + job.sourceRegion()
+                + feed.trouble(job.sourceRegion()).map(why -> ", which cannot be read: " + why).orElse("") + ".");
     }
 
     private static boolean waitedLongerThan(CopyJob job, Duration timeout) {

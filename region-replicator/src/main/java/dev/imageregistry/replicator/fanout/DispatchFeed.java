@@ -3,18 +3,16 @@ package dev.imageregistry.replicator.fanout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -22,6 +20,7 @@ import dev.imageregistry.platform.EventMetrics;
 import dev.imageregistry.platform.ServiceIdentity;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.events.EventJson;
+import dev.imageregistry.replicator.regions.PeerKafka;
 import dev.imageregistry.replicator.regions.SourceRegion;
 import dev.imageregistry.replicator.regions.SourceRegions;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -32,7 +31,8 @@ import io.quarkus.runtime.StartupEvent;
  * Follows copy-events of every configured Region and of this one, each on that Region's own Kafka, and
  * hands each ImageCopyDispatched addressed to this Region to {@link CopyAssignments}. A plain consumer per Region,
  * like the source feed, because the set of Regions is configuration; offsets are committed after the database
- * commit, and a redelivered batch is harmless (assignments are deduplicated).
+ * commit, and a redelivered batch is harmless (assignments are deduplicated). A Region that refuses this replicator
+ * (TLS, credentials, ACLs) or cannot be reached is retried without end, as the source feed does.
  */
 @ApplicationScoped
 public class DispatchFeed {
@@ -40,6 +40,7 @@ public class DispatchFeed {
     static final String TOPIC = "copy-events";
 
     private final SourceRegions regions;
+    private final PeerKafka peerKafka;
     private final CopyAssignments assignments;
     private final EventMetrics metrics;
     private final String ownRegion;
@@ -48,9 +49,10 @@ public class DispatchFeed {
 
     private final String ownBootstrapServers;
 
-    public DispatchFeed(SourceRegions regions, CopyAssignments assignments, EventMetrics metrics,
+    public DispatchFeed(SourceRegions regions, PeerKafka peerKafka, CopyAssignments assignments, EventMetrics metrics,
             ServiceIdentity identity, @ConfigProperty(name = "kafka.bootstrap.servers") String ownBootstrapServers) {
         this.regions = regions;
+        this.peerKafka = peerKafka;
         this.assignments = assignments;
         this.metrics = metrics;
         this.ownRegion = identity.region();
@@ -69,15 +71,9 @@ public class DispatchFeed {
 
     void start(@Observes StartupEvent started) {
         for (SourceRegion region : followed()) {
-            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, region.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "region-replicator." + ownRegion + ".dispatches",
-                    ConsumerConfig.CLIENT_ID_CONFIG, "region-replicator." + ownRegion + ".dispatches.from." + region.name(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
-                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
+            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(peerKafka.consumer(region,
+                    "region-replicator." + ownRegion + ".dispatches",
+                    "region-replicator." + ownRegion + ".dispatches.from." + region.name()));
             consumers.add(consumer);
             Thread thread = new Thread(() -> follow(region, consumer), "dispatch-feed-" + region.name());
             thread.setDaemon(true);
@@ -86,28 +82,21 @@ public class DispatchFeed {
     }
 
     private void follow(SourceRegion region, KafkaConsumer<String, String> consumer) {
+        boolean refused = false;
         try {
             consumer.subscribe(List.of(TOPIC));
             while (running.get()) {
-                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
-                if (records.isEmpty()) {
-                    continue;
-                }
-                List<EventEnvelope> forThisRegion = new ArrayList<>();
-                for (ConsumerRecord<String, String> record : records) {
-                    addressedHere(region, record, forThisRegion);
-                }
                 try {
-                    if (!forThisRegion.isEmpty()) {
-                        QuarkusTransaction.requiringNew().run(
-                                () -> forThisRegion.forEach(event -> assignments.apply(region.name(), event)));
+                    readOnce(region, consumer);
+                    refused = false;
+                } catch (WakeupException stopping) {
+                    throw stopping;
+                } catch (KafkaException e) {
+                    // Refused (authentication, TLS, authorization) or unreachable: dispatches wait on the topic.
+                    if (!refused) {
+                        LOG.errorf("dispatch feed cannot read %s's copy-events, retrying: %s", region.name(), e.toString());
                     }
-                    consumer.commitSync();
-                } catch (RuntimeException e) {
-                    // The database refused the batch (or a concurrent replica assigned first): read it again.
-                    LOG.warnf("dispatch feed of %s will retry a batch: %s", region.name(), e.toString());
-                    consumer.committed(consumer.assignment()).forEach((partition, offset) -> consumer.seek(partition,
-                            offset == null ? 0 : offset.offset()));
+                    refused = true;
                     pause();
                 }
             }
@@ -115,6 +104,32 @@ public class DispatchFeed {
             // shutting down
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void readOnce(SourceRegion region, KafkaConsumer<String, String> consumer) {
+        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+        if (records.isEmpty()) {
+            return;
+        }
+        List<EventEnvelope> forThisRegion = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : records) {
+            addressedHere(region, record, forThisRegion);
+        }
+        try {
+            if (!forThisRegion.isEmpty()) {
+                QuarkusTransaction.requiringNew().run(
+                        () -> forThisRegion.forEach(event -> assignments.apply(region.name(), event)));
+            }
+            consumer.commitSync();
+        } catch (KafkaException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // The database refused the batch (or a concurrent replica assigned first): read it again.
+            LOG.warnf("dispatch feed of %s will retry a batch: %s", region.name(), e.toString());
+            consumer.committed(consumer.assignment()).forEach((partition, offset) -> consumer.seek(partition,
+                    offset == null ? 0 : offset.offset()));
+            pause();
         }
     }
 

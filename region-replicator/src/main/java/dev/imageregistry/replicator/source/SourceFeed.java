@@ -1,26 +1,31 @@
 package dev.imageregistry.replicator.source;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.imageregistry.platform.EventMetrics;
 import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.platform.projection.EventIntake;
+import dev.imageregistry.replicator.regions.PeerKafka;
 import dev.imageregistry.replicator.regions.SourceRegion;
 import dev.imageregistry.replicator.regions.SourceRegions;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -31,24 +36,36 @@ import io.quarkus.runtime.StartupEvent;
  * Follows the event stream of every source Region (image-events and snapshot-events on that Region's own Kafka)
  * and projects it into {@link SourceCatalogue}. A plain Kafka consumer per Region, not a messaging channel,
  * because the set of Regions is configuration. Offsets are committed after the database commit; the intake's
- * deduplication makes a redelivery harmless. While a source Region is unreachable the consumer keeps retrying.
+ * deduplication makes a redelivery harmless. While a source Region is unreachable, or refuses this replicator
+ * (TLS, SCRAM credentials, ACLs), the consumer keeps retrying: a copy then waits for the source instead of failing.
+ * <p>
+ * It also tells the copies when the stream was last read to its end ({@link #readToEndAfter}), so that "the image
+ * does not exist" is concluded from a stream that was read, never from one that could not be.
  */
 @ApplicationScoped
 public class SourceFeed {
     private static final Logger LOG = Logger.getLogger(SourceFeed.class);
     static final List<String> TOPICS = List.of("image-events", "snapshot-events");
+    /** How often a feed asks its brokers for the end of its partitions (one ListOffsets request). */
+    static final Duration END_CHECK_INTERVAL = Duration.ofSeconds(2);
 
     private final SourceRegions regions;
+    private final PeerKafka peerKafka;
     private final SourceCatalogue catalogue;
     private final EventIntake intake;
     private final EventMetrics metrics;
     private final String ownRegion;
     private final List<KafkaConsumer<String, String>> consumers = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Per Region: the latest instant before which every event of its stream (this replica's partitions) was applied. */
+    private final Map<String, Instant> readToEnd = new ConcurrentHashMap<>();
+    /** Per Region: why its stream cannot be read right now, while that lasts. */
+    private final Map<String, String> trouble = new ConcurrentHashMap<>();
 
-    public SourceFeed(SourceRegions regions, SourceCatalogue catalogue, EventIntake intake, EventMetrics metrics,
-            @ConfigProperty(name = "imageregistry.region") String ownRegion) {
+    public SourceFeed(SourceRegions regions, PeerKafka peerKafka, SourceCatalogue catalogue, EventIntake intake,
+            EventMetrics metrics, @ConfigProperty(name = "imageregistry.region") String ownRegion) {
         this.regions = regions;
+        this.peerKafka = peerKafka;
         this.catalogue = catalogue;
         this.intake = intake;
         this.metrics = metrics;
@@ -61,15 +78,8 @@ public class SourceFeed {
 
     void start(@Observes StartupEvent started) {
         for (SourceRegion region : regions.all()) {
-            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, region.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "region-replicator." + ownRegion,
-                    ConsumerConfig.CLIENT_ID_CONFIG, "region-replicator." + ownRegion + ".from." + region.name(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
-                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
+            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(peerKafka.consumer(region,
+                    "region-replicator." + ownRegion, "region-replicator." + ownRegion + ".from." + region.name()));
             consumers.add(consumer);
             Thread thread = new Thread(() -> follow(region, consumer), "source-feed-" + region.name());
             thread.setDaemon(true);
@@ -79,25 +89,26 @@ public class SourceFeed {
 
     private void follow(SourceRegion region, KafkaConsumer<String, String> consumer) {
         String readModel = readModel(region.name());
+        long nextEndCheck = System.nanoTime();
         try {
             consumer.subscribe(TOPICS);
             while (running.get()) {
-                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
-                if (records.isEmpty()) {
-                    continue;
-                }
                 try {
-                    QuarkusTransaction.requiringNew().run(() -> {
-                        for (ConsumerRecord<String, String> record : records) {
-                            applyOne(region, readModel, record);
-                        }
-                    });
-                    consumer.commitSync();
-                } catch (RuntimeException e) {
-                    // The database refused the batch: read it again from the last committed offsets.
-                    LOG.warnf("source feed of %s will retry a batch: %s", region.name(), e.toString());
-                    consumer.committed(consumer.assignment()).forEach((partition, offset) -> consumer.seek(partition,
-                            offset == null ? 0 : offset.offset()));
+                    readOnce(region, readModel, consumer);
+                    if (System.nanoTime() - nextEndCheck >= 0) {
+                        nextEndCheck = System.nanoTime() + END_CHECK_INTERVAL.toNanos();
+                        noteIfReadToEnd(region, consumer);
+                    }
+                    trouble.remove(region.name());
+                } catch (WakeupException stopping) {
+                    throw stopping;
+                } catch (KafkaException e) {
+                    // Refused (authentication, TLS, authorization) or unreachable: the same for a copy, it waits.
+                    // The client reconnects on the next poll; a fixed ACL or a returning broker needs no restart.
+                    if (trouble.put(region.name(), e.toString()) == null) {
+                        LOG.errorf("source feed of %s cannot read %s's stream, retrying: %s", ownRegion, region.name(),
+                                e.toString());
+                    }
                     pause();
                 }
             }
@@ -106,6 +117,64 @@ public class SourceFeed {
         } finally {
             consumer.close(Duration.ofSeconds(2));
         }
+    }
+
+    private void readOnce(SourceRegion region, String readModel, KafkaConsumer<String, String> consumer) {
+        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+        if (records.isEmpty()) {
+            return;
+        }
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                for (ConsumerRecord<String, String> record : records) {
+                    applyOne(region, readModel, record);
+                }
+            });
+            consumer.commitSync();
+        } catch (KafkaException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // The database refused the batch: read it again from the last committed offsets.
+            LOG.warnf("source feed of %s will retry a batch: %s", region.name(), e.toString());
+            consumer.committed(consumer.assignment()).forEach((partition, offset) -> consumer.seek(partition,
+                    offset == null ? 0 : offset.offset()));
+            pause();
+        }
+    }
+
+    /**
+     * Asks the brokers where the assigned partitions end; when every event before that end has been applied, the
+     * stream was read to its end as of the moment the question was asked. Without an assignment (not yet joined,
+     * or more replicas than partitions) this replica knows nothing about the stream and notes nothing.
+     */
+    private void noteIfReadToEnd(SourceRegion region, KafkaConsumer<String, String> consumer) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            return;
+        }
+        Instant asked = Instant.now();
+        Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, Duration.ofSeconds(5));
+        for (TopicPartition partition : assigned) {
+            Long end = ends.get(partition);
+            if (end == null || consumer.position(partition, Duration.ofSeconds(5)) < end) {
+                return;
+            }
+        }
+        readToEnd.put(region.name(), asked);
+    }
+
+    /**
+     * Whether {@code region}'s stream was read to its end at some moment after {@code instant}: everything its
+     * Region had published by then is in the catalogue.
+     */
+    public boolean readToEndAfter(String region, Instant instant) {
+        Instant last = readToEnd.get(region);
+        return last != null && last.isAfter(instant);
+    }
+
+    /** Why {@code region}'s stream cannot be read at the moment (refused or unreachable), if it cannot. */
+    public Optional<String> trouble(String region) {
+        return Optional.ofNullable(trouble.get(region));
     }
 
     private void applyOne(SourceRegion region, String readModel, ConsumerRecord<String, String> record) {
