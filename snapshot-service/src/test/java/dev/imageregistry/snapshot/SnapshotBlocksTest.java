@@ -9,10 +9,15 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.time.Duration;
 import java.util.List;
 
+import jakarta.inject.Inject;
+
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.snapshot.blocks.BlockChecksum;
+import dev.imageregistry.snapshot.blocks.BlockObjects;
 import dev.imageregistry.infra.testing.EventContract;
 import dev.imageregistry.infra.testing.TopicTap;
 import io.quarkus.test.common.ResourceArg;
@@ -25,6 +30,8 @@ import io.quarkus.test.junit.QuarkusTest;
         @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events"),
         @ResourceArg(name = "bucket", value = "snapshot-blocks") })
 class SnapshotBlocksTest {
+    @Inject
+    BlockObjects objects;
 
     @Test
     void startsPendingSnapshotsWithEc2Ids() {
@@ -63,6 +70,45 @@ class SnapshotBlocksTest {
         assertFalse(objectKeys().contains("blocks/" + hex(data)));
         given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks").then().statusCode(200)
                 .body("Blocks", empty());
+    }
+
+    /**
+     * Block PUTs are signed with the SHA-256 the service computed (x-amz-content-sha256) instead of letting the S3
+     * client hash the body again: the S3 server itself must refuse a body that does not match it, so an object
+     * named blocks/<sha256> can never hold other bytes (and a bug that signed the wrong hash would show here).
+     */
+    @Test
+    void theS3ServerRefusesABlockWhoseBodyDiffersFromTheSignedChecksum() {
+        byte[] data = block(103);
+        BlockChecksum other = BlockChecksum.of(block(104));
+        List<String> before = objectKeys();
+        Ec2Exception refused = assertThrows(Ec2Exception.class, () -> objects.put(other, data));
+        assertTrue(refused.getMessage().contains("refused"), refused.getMessage());
+        assertEquals(before, objectKeys(), "the S3 server stored nothing");
+        // The same client with the right checksum stores the block, under its own name, and it reads back intact.
+        objects.put(BlockChecksum.of(data), data);
+        assertTrue(objectKeys().contains("blocks/" + hex(data)));
+        assertArrayEquals(data, objects.get(BlockChecksum.of(data)));
+    }
+
+    /**
+     * Block bodies are read into reused arrays: a short body that arrives after a full block must still be refused
+     * as short, not completed with what the previous write left in the array.
+     */
+    @Test
+    void aShortBodyAfterAFullBlockIsRefusedEvenWithReusedBuffers() {
+        String id = start(OWNER, 1, null);
+        byte[] full = block(105);
+        for (int i = 0; i < 20; i++) {
+            // More writes than the service keeps arrays, so every pooled array has held this block.
+            put(OWNER, id, i, full, sha(full)).then().statusCode(201);
+        }
+        byte[] prefix = java.util.Arrays.copyOf(full, BLOCK - 1);
+        // The checksum of the whole block: only the leftover last byte would make the short body "match".
+        put(OWNER, id, 30, prefix, sha(full)).then().statusCode(400)
+                .body("Errors[0].Message", containsString("524288"));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks").then().statusCode(200)
+                .body("Blocks.BlockIndex", not(hasItem(30)));
     }
 
     @Test

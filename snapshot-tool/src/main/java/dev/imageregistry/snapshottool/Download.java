@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,7 +79,7 @@ public final class Download {
         long fileSize = size;
         AtomicInteger next = new AtomicInteger();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        try (FileChannel file = FileChannel.open(target, StandardOpenOption.WRITE);
+        try (BlockFile file = BlockFile.open(target);
                 Progress progress = new Progress("download " + snapshotId,
                         (long) blocks.size() * SnapshotEndpoint.BLOCK_SIZE, progressOut)) {
             List<Thread> workers = new ArrayList<>();
@@ -90,6 +88,7 @@ public final class Download {
                     MessageDigest sha = Upload.sha256();
                     // One buffer per worker, reused for every block: no 512 KiB allocation per block.
                     byte[] data = new byte[SnapshotEndpoint.BLOCK_SIZE];
+                    ByteBuffer aligned = file.newBuffer();
                     int i;
                     while (failure.get() == null && (i = next.getAndIncrement()) < blocks.size()) {
                         SnapshotEndpoint.Block block = blocks.get(i);
@@ -124,10 +123,7 @@ public final class Download {
                             long offset = (long) block.index() * SnapshotEndpoint.BLOCK_SIZE;
                             int length = (int) Math.min(SnapshotEndpoint.BLOCK_SIZE, fileSize - offset);
                             if (length > 0 && !Arrays.equals(data, ZEROS)) {
-                                ByteBuffer buffer = ByteBuffer.wrap(data, 0, length);
-                                while (buffer.hasRemaining()) {
-                                    file.write(buffer, offset + buffer.position());
-                                }
+                                file.write(data, length, offset, aligned);
                             }
                             progress.advance(SnapshotEndpoint.BLOCK_SIZE, true);
                         } catch (IOException e) {

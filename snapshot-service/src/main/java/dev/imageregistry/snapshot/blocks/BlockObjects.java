@@ -1,11 +1,14 @@
 package dev.imageregistry.snapshot.blocks;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 import javax.net.SocketFactory;
 
@@ -13,26 +16,51 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
+import io.minio.Signer;
 import io.minio.errors.ErrorResponseException;
 import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 
 /**
  * The block objects in the Region's bucket. Its own MinIO client (same quarkus.minio.* settings as the
  * extension's) because the default OkHttp client leaves Nagle on and allows only 5 requests per host, which
  * halves block throughput (NOTES.md).
+ *
+ * <p>Block PUTs do not go through {@code MinioClient.putObject}: over http it copies the body into buffers that
+ * grow while it reads the stream (about 3 copies of each block), hashes it again with SHA-256 to sign the
+ * payload, and hands the request through the common pool and OkHttp's dispatcher threads. A block's SHA-256 is
+ * already known (it names the object, and the service verified it), and SigV4 signs exactly that value
+ * ({@code x-amz-content-sha256}), so {@link #put} signs it with the MinIO client's own {@link Signer} and sends the
+ * block's array as it is, on the calling thread. The payload stays signed: the S3 server recomputes the hash of
+ * what it received and refuses a body that differs (XAmzContentSHA256Mismatch), so an object named
+ * {@code blocks/<sha256>} can only ever hold those bytes.
  */
 @ApplicationScoped
 public class BlockObjects {
+    private static final Logger LOG = Logger.getLogger(BlockObjects.class);
+    private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
+    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.US)
+            .withZone(ZoneOffset.UTC);
+
     private final MinioClient s3;
     private final OkHttpClient http;
     private final String bucket;
+    private final HttpUrl bucketUrl;
+    private final String hostHeader;
+    private final String region;
+    private final String accessKey;
+    private final String secretKey;
 
     public BlockObjects(@ConfigProperty(name = "quarkus.minio.host") String host,
             @ConfigProperty(name = "quarkus.minio.access-key") String accessKey,
@@ -54,14 +82,45 @@ public class BlockObjects {
         this.s3 = MinioClient.builder().endpoint(host).credentials(accessKey, secretKey).region(region)
                 .httpClient(http).build();
         this.bucket = bucket;
+        HttpUrl endpoint = HttpUrl.get(host);
+        // Path style (<endpoint>/<bucket>/<key>), as the MinIO client uses for an endpoint given by address.
+        this.bucketUrl = endpoint.newBuilder().addPathSegment(bucket).build();
+        String hostName = endpoint.host().contains(":") ? "[" + endpoint.host() + "]" : endpoint.host();
+        this.hostHeader = endpoint.port() == HttpUrl.defaultPort(endpoint.scheme()) ? hostName
+                : hostName + ":" + endpoint.port();
+        this.region = region;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
     }
 
+    /**
+     * Stores one block under {@code blocks/<sha256 hex>}. {@code checksum} must be the SHA-256 of {@code data}
+     * (the caller verified it): it is what the request is signed with, and the S3 server checks the body against
+     * it. The array is only read, and not after this returns.
+     */
     public void put(BlockChecksum checksum, byte[] data) {
-        try {
-            s3.putObject(PutObjectArgs.builder().bucket(bucket).object(checksum.objectKey())
-                    .stream(new ByteArrayInputStream(data), data.length, -1)
-                    .contentType("application/octet-stream").build());
-        } catch (Exception e) {
+        String hex = checksum.hex();
+        Request unsigned = new Request.Builder()
+                .url(bucketUrl.newBuilder().addPathSegment("blocks").addPathSegment(hex).build())
+                // Signed headers: Host, the date and the payload's SHA-256 (OkHttp adds the others unsigned).
+                .header("Host", hostHeader)
+                .header("x-amz-date", AMZ_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
+                .header("x-amz-content-sha256", hex)
+                .header("Accept-Encoding", "identity")
+                .put(RequestBody.create(data, OCTET_STREAM))
+                .build();
+        try (Response response = http.newCall(Signer.signV4S3(unsigned, region, accessKey, secretKey, hex))
+                .execute()) {
+            if (!response.isSuccessful()) {
+                String error = response.body().string();
+                String code = error.matches("(?s).*<Code>[^<]*</Code>.*")
+                        ? error.replaceAll("(?s).*<Code>([^<]*)</Code>.*", " $1") : "";
+                LOG.warnf("PUT %s refused by S3: HTTP %d%s", checksum.objectKey(), response.code(), code);
+                // Nothing was stored, and nothing references the block yet: the client may retry.
+                throw new Ec2Exception(503, "ServiceUnavailable", "The block store refused the block (HTTP "
+                        + response.code() + code + "); retry the request.");
+            }
+        } catch (IOException | java.security.GeneralSecurityException e) {
             throw unavailable(e);
         }
     }

@@ -31,6 +31,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.identity.CallerAccount;
+import dev.imageregistry.snapshot.blocks.BlockBuffers;
 import dev.imageregistry.snapshot.blocks.BlockChecksum;
 import dev.imageregistry.snapshot.blocks.BlockMap;
 import io.netty.buffer.Unpooled;
@@ -45,11 +46,13 @@ public class SnapshotResource {
     private final Snapshots snapshots;
     private final BlockMap blocks;
     private final CallerAccount caller;
+    private final BlockBuffers buffers;
 
-    public SnapshotResource(Snapshots snapshots, BlockMap blocks, CallerAccount caller) {
+    public SnapshotResource(Snapshots snapshots, BlockMap blocks, CallerAccount caller, BlockBuffers buffers) {
         this.snapshots = snapshots;
         this.blocks = blocks;
         this.caller = caller;
+        this.buffers = buffers;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -107,9 +110,16 @@ public class SnapshotResource {
             @HeaderParam("x-amz-Checksum") String checksum, @HeaderParam("x-amz-Checksum-Algorithm") String algorithm,
             @HeaderParam("x-amz-Data-Length") String dataLength, InputStream body) {
         Long length = dataLength == null ? null : number("x-amz-Data-Length", dataLength);
-        byte[] data = readBlock(body);
-        BlockMap.BlockWritten written = blocks.put(caller.id(), snapshotId, number("BlockIndex", blockIndex), data,
-                checksum, algorithm, length);
+        byte[] buffer = buffers.take();
+        BlockMap.BlockWritten written;
+        try {
+            // put() hashes, stores (a synchronous PUT) and references the block before it returns: after that
+            // nothing reads the array any more, and the next write can reuse it.
+            written = blocks.put(caller.id(), snapshotId, number("BlockIndex", blockIndex),
+                    readBlock(body, buffer) ? buffer : null, checksum, algorithm, length);
+        } finally {
+            buffers.give(buffer);
+        }
         return Response.status(201).entity(written).header("x-amz-Checksum", written.checksum())
                 .header("x-amz-Checksum-Algorithm", written.checksumAlgorithm()).build();
     }
@@ -150,17 +160,13 @@ public class SnapshotResource {
     }
 
     /**
-     * The body read straight from the request into one block-sized array; null unless it is exactly one block.
+     * Reads the body straight from the request into a block-sized array; false unless it is exactly one block.
      * (A byte[] parameter buffers the body in Vert.x and copies it several times while it grows.)
      */
-    private static byte[] readBlock(InputStream body) {
+    private static boolean readBlock(InputStream body, byte[] data) {
         try {
-            byte[] data = new byte[BlockChecksum.BLOCK_SIZE];
             int n = body.readNBytes(data, 0, data.length);
-            if (n != data.length || body.read() != -1) {
-                return null;
-            }
-            return data;
+            return n == data.length && body.read() == -1;
         } catch (IOException e) {
             throw Ec2Exception.badRequest("IncompleteBody", "The block's body could not be read: " + e.getMessage());
         }
