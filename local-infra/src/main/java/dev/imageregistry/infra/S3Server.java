@@ -22,6 +22,11 @@ import org.jboss.logging.Logger;
  * An S3-compatible server standing in for MinIO where MinIO cannot be had (S3Proxy over the file system). It
  * runs as a child process because its fat jar carries its own Guava, Jackson and Jetty; the process is
  * destroyed on {@link #close()} and, should the JVM end first, by a shutdown hook.
+ * <p>
+ * {@link #startWithPeerEndpoint} adds what another cluster's Region would be given: an HTTPS endpoint with a
+ * self-signed certificate made at start ({@link #peerCertificate()}), and a second key pair (S3Proxy takes one
+ * identity per {@code --properties} file; both files serve the same directory, so both users see the same
+ * buckets). The plain HTTP endpoint stays for the test itself and this Region's services.
  */
 public final class S3Server implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(S3Server.class);
@@ -31,43 +36,75 @@ public final class S3Server implements AutoCloseable {
     private final String accessKey;
     private final String secretKey;
     private final Thread reaper;
+    private final String peerEndpoint;
+    private final SelfSignedCertificate peerCertificate;
 
-    private S3Server(Process process, String endpoint, String accessKey, String secretKey) {
+    private S3Server(Process process, String endpoint, String accessKey, String secretKey, String peerEndpoint,
+            SelfSignedCertificate peerCertificate) {
         this.process = process;
         this.endpoint = endpoint;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
+        this.peerEndpoint = peerEndpoint;
+        this.peerCertificate = peerCertificate;
         this.reaper = new Thread(process::destroyForcibly, "s3-server-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
     /** Starts the server over {@code dataDirectory}; objects written there survive a restart. */
     public static S3Server start(Path dataDirectory, String accessKey, String secretKey) {
+        return start(dataDirectory, accessKey, secretKey, null, null);
+    }
+
+    /**
+     * A server that also serves HTTPS, as a Region's blocks are exposed to peers in other clusters, and knows a
+     * second key pair ({@code peerAccessKey}, the user such a peer is given). The certificate is made under
+     * {@code dataDirectory}, so a restart over the same directory presents the same one.
+     */
+    public static S3Server startWithPeerEndpoint(Path dataDirectory, String accessKey, String secretKey,
+            String peerAccessKey, String peerSecretKey) {
+        return start(dataDirectory, accessKey, secretKey, java.util.Objects.requireNonNull(peerAccessKey),
+                java.util.Objects.requireNonNull(peerSecretKey));
+    }
+
+    private static S3Server start(Path dataDirectory, String accessKey, String secretKey, String peerAccessKey,
+            String peerSecretKey) {
         long started = System.nanoTime();
-        int port = FreePort.next();
-        String endpoint = "http://127.0.0.1:" + port;
+        boolean peers = peerAccessKey != null;
+        int[] ports = FreePort.distinct(2);
+        String endpoint = "http://127.0.0.1:" + ports[0];
+        String peerEndpoint = peers ? "https://127.0.0.1:" + ports[1] : null;
         try {
             Path objects = Files.createDirectories(dataDirectory.resolve("objects"));
             Properties props = new Properties();
             props.put("s3proxy.endpoint", endpoint);
             props.put("s3proxy.authorization", "aws-v2-or-v4");
-            props.put("s3proxy.identity", accessKey);
-            props.put("s3proxy.credential", secretKey);
             props.put("jclouds.provider", "filesystem");
             props.put("jclouds.filesystem.basedir", objects.toString());
-            Path config = dataDirectory.resolve("s3proxy.properties");
-            try (Writer out = Files.newBufferedWriter(config)) {
-                props.store(out, "written by S3Server");
+            SelfSignedCertificate certificate = null;
+            if (peers) {
+                certificate = SelfSignedCertificate.in(dataDirectory.resolve("tls"));
+                // S3Proxy 4.1.0's Jetty 12 reads the key store as PKCS12 (its default type), which keytool writes.
+                props.put("s3proxy.secure-endpoint", peerEndpoint);
+                props.put("s3proxy.keystore-path", certificate.keyStore().toString());
+                props.put("s3proxy.keystore-password", certificate.keyStorePassword());
             }
             List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-jar", serverJar().toString(), "--properties", config.toString()));
+                    "-XX:TieredStopAtLevel=1", "-jar", serverJar().toString()));
+            command.addAll(List.of("--properties", write(props, accessKey, secretKey, dataDirectory.resolve("s3proxy.properties"))));
+            if (peers) {
+                // Every s3proxy.* setting must be the same in all files; only the identity differs.
+                command.addAll(List.of("--properties",
+                        write(props, peerAccessKey, peerSecretKey, dataDirectory.resolve("s3proxy-peer.properties"))));
+            }
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dataDirectory.resolve("s3proxy.log").toFile())
                     .start();
-            S3Server server = new S3Server(process, endpoint, accessKey, secretKey);
+            S3Server server = new S3Server(process, endpoint, accessKey, secretKey, peerEndpoint, certificate);
             server.awaitReady();
-            LOG.infof("S3 server ready at %s in %d ms (pid %d)", endpoint,
+            LOG.infof("S3 server ready at %s%s in %d ms (pid %d)", endpoint,
+                    peers ? " (HTTPS for peers at " + peerEndpoint + ")" : "",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), process.pid());
             return server;
         } catch (IOException e) {
@@ -77,6 +114,31 @@ public final class S3Server implements AutoCloseable {
 
     public String endpoint() {
         return endpoint;
+    }
+
+    /** The HTTPS endpoint; only for {@link #startWithPeerEndpoint}. */
+    public String peerEndpoint() {
+        if (peerEndpoint == null) {
+            throw new IllegalStateException("this S3 server was started without the peer endpoint");
+        }
+        return peerEndpoint;
+    }
+
+    /** The PEM certificate the HTTPS endpoint presents: what a client of that endpoint trusts. */
+    public Path peerCertificate() {
+        peerEndpoint();
+        return peerCertificate.certificatePem();
+    }
+
+    private static String write(Properties shared, String identity, String credential, Path file) throws IOException {
+        Properties props = new Properties();
+        props.putAll(shared);
+        props.put("s3proxy.identity", identity);
+        props.put("s3proxy.credential", credential);
+        try (Writer out = Files.newBufferedWriter(file)) {
+            props.store(out, "written by S3Server");
+        }
+        return file.toString();
     }
 
     public String accessKey() {

@@ -26,7 +26,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.TopicTap;
 import dev.imageregistry.replicator.regions.BlockClients;
-import dev.imageregistry.replicator.regions.SourceRegion;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
@@ -45,6 +44,12 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(TwoRegionTestResource.class)
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
 class CopyBenchmark {
+    /** The replicator's own S3 clients (the source over HTTPS with its CA and key pair, as copies read it). */
+    @jakarta.inject.Inject
+    BlockClients clients;
+    @jakarta.inject.Inject
+    dev.imageregistry.replicator.regions.SourceRegions regions;
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final String OWNER = "111111111111";
 
@@ -59,9 +64,7 @@ class CopyBenchmark {
         List<String> baselineBlocks = storeInParallel(source, blocks, parallelism);
         var region = RegionTestResource.region();
         // The replicator's own S3 client settings, so the baseline differs from the copy only by the replicator.
-        BlockClients clients = new BlockClients(region.s3().endpoint(), region.s3().accessKey(), region.s3().secretKey(),
-                source.s3.accessKey(), source.s3.secretKey(), parallelism);
-        MinioClient sourceS3 = clients.source(new SourceRegion(SourceRegionFixture.REGION, "unused", source.s3Link.endpoint()));
+        MinioClient sourceS3 = clients.source(regions.find(SourceRegionFixture.REGION).orElseThrow());
         MinioClient destS3 = clients.destination();
         if (!destS3.bucketExists(BucketExistsArgs.builder().bucket("baseline").build())) {
             destS3.makeBucket(MakeBucketArgs.builder().bucket("baseline").build());

@@ -73,7 +73,7 @@ class KillAndResumeIT {
         regions.init(Map.of());
         regionConfig = regions.start();
         source = SourceRegionFixture.get();
-        slowLink = new ThrottledLink(source.s3.endpoint(), LINK_BYTES_PER_SECOND);
+        slowLink = new ThrottledLink(source.s3.peerEndpoint(), LINK_BYTES_PER_SECOND); // HTTPS, as the other tests
         var region = RegionTestResource.region();
         copyEvents = new TopicTap(region.kafka().bootstrapServers(), "copy-events");
         destination = MinioClient.builder().endpoint(region.s3().endpoint())

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.infra.SelfSignedCertificate;
 import dev.imageregistry.infra.testing.TopicTap;
 import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
@@ -32,6 +36,8 @@ import io.quarkus.test.junit.QuarkusTest;
  * {@link TwoRegionTestResource}, which every copy test shares). The source's events are published on its plaintext
  * listener, which this replicator is not told about: whatever it learns of the source, it learnt over TLS with its
  * password. The same listener with a wrong password is the Region {@value TwoRegionTestResource#REFUSED}.
+ * Its blocks are read over HTTPS only, trusting its certificate through the CA file configured for that peer, with
+ * the key pair configured for it (the shared pair is unknown to the source): every copy test reads blocks so.
  */
 @QuarkusTest
 @WithTestResource(TwoRegionTestResource.class)
@@ -96,7 +102,52 @@ class PeerOverTlsTest {
         }
     }
 
+    @Test
+    void aPeerWhoseS3CertificateIsNotTrustedKeepsTheCopyWaitingUntilTheRightCaIsInPlace() throws Exception {
+        List<String> blocks = storeBlocks(2);
+        String image = source.image(OWNER, List.of(source.snapshot(OWNER, blocks)));
+        // What a peer looks like whose CA was renewed and not copied again: the CA file holds another certificate.
+        Path trusted = source.trustedCa;
+        String right = Files.readString(trusted);
+        Path other = SelfSignedCertificate.in(Files.createTempDirectory("other-ca-")).certificatePem();
+        replace(trusted, Files.readString(other));
+        String copy;
+        try {
+            copy = requestCopy(SourceRegionFixture.REGION, image);
+            // The event stream is fine, the handshake with the blocks' endpoint is not: the copy says so and waits.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
+                    .auth().oauth2(RegionTestResource.tokens().token(OWNER)).get("/copies/" + copy)
+                    .then().statusCode(200).body("State", equalTo("copying"))
+                    .body("StateReason", containsString("SSLHandshakeException")));
+            // Neither failed (it is not a corrupt or missing block) nor a block moved over a connection not trusted.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertFalse(types(copy).contains("ImageCopyFailed"), "events of the copy: " + types(copy));
+                assertFalse(types(copy).contains("ImageCopied"), "events of the copy: " + types(copy));
+            });
+            given().auth().oauth2(RegionTestResource.tokens().token(OWNER)).get("/copies/" + copy)
+                    .then().statusCode(200).body("State", equalTo("copying")).body("BlocksDone", equalTo(0));
+            for (String checksum : blocks) {
+                assertFalse(inDestination(checksum), "a block reached the destination over an untrusted connection");
+            }
+        } finally {
+            // As Kubernetes updates a mounted Secret: the new content appears at once (a rename), no restart.
+            replace(trusted, right);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> types(copy).contains("ImageCopied")
+                || types(copy).contains("ImageCopyFailed"));
+        assertEquals("ImageCopied", types(copy).get(types(copy).size() - 1), "events of the copy: " + types(copy));
+        for (String checksum : blocks) {
+            assertArrayEquals(source.read(source.client, checksum), source.read(destination, checksum));
+        }
+    }
+
     // --- helpers
+
+    private static void replace(Path file, String content) throws Exception {
+        Path next = file.resolveSibling(file.getFileName() + ".next");
+        Files.writeString(next, content);
+        Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
 
     private static List<String> storeBlocks(int count) {
         List<String> checksums = new ArrayList<>();

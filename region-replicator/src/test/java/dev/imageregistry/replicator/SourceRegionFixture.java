@@ -38,20 +38,27 @@ final class SourceRegionFixture {
     /** The SCRAM user this Region's peer listener knows eu-west-1's replicator by. */
     static final String PEER_USER = "region-replicator-eu-west-1";
     static final String PEER_PASSWORD = "peer-password-" + UUID.randomUUID();
+    /** The S3 user this Region's blocks are read with by eu-west-1 (what a read-only MinIO user would be). */
+    static final String PEER_S3_USER = "region-replicator-eu-west-1";
+    static final String PEER_S3_SECRET = "peer-s3-secret-" + UUID.randomUUID();
 
     private static SourceRegionFixture shared;
 
     final KafkaBroker kafka;
     final S3Server s3;
+    /** A TCP link to the HTTPS endpoint that tests can cut: the only way the replicator reaches these blocks. */
     final SwitchableProxy s3Link;
+    /** The CA file the replicator trusts this Region's HTTPS endpoint with (a copy of its certificate). */
+    final Path trustedCa;
     final MinioClient client;
     private final AtomicLong version = new AtomicLong();
     private final Random random = new Random(7);
 
-    private SourceRegionFixture(KafkaBroker kafka, S3Server s3, SwitchableProxy s3Link) {
+    private SourceRegionFixture(KafkaBroker kafka, S3Server s3, SwitchableProxy s3Link, Path trustedCa) {
         this.kafka = kafka;
         this.s3 = s3;
         this.s3Link = s3Link;
+        this.trustedCa = trustedCa;
         this.client = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
                 .region("us-east-1").build();
     }
@@ -65,11 +72,16 @@ final class SourceRegionFixture {
                 KafkaBroker kafka = KafkaBroker.startWithPeerListener(dir.resolve("kafka"));
                 kafka.addScramUser(PEER_USER, PEER_PASSWORD);
                 kafka.createTopics(List.of("image-events", "snapshot-events", "copy-events"), 3);
-                S3Server s3 = S3Server.start(dir.resolve("s3"), "test-access-key", "test-secret-key-0123456789");
-                URI target = URI.create(s3.endpoint());
+                // Blocks are served to peers over HTTPS only, with a user of their own; the admin pair (which the
+                // tests write with, over plain HTTP) is not the destination's, so a replicator that fell back to its
+                // shared pair would be refused.
+                S3Server s3 = S3Server.startWithPeerEndpoint(dir.resolve("s3"), "source-admin-key",
+                        "source-admin-secret-0123456789", PEER_S3_USER, PEER_S3_SECRET);
+                URI target = URI.create(s3.peerEndpoint());
                 SwitchableProxy link = new SwitchableProxy(FreePort.next(), target.getHost(), target.getPort());
                 link.connect();
-                shared = new SourceRegionFixture(kafka, s3, link);
+                Path trustedCa = Files.copy(s3.peerCertificate(), dir.resolve("trusted-s3-ca.crt"));
+                shared = new SourceRegionFixture(kafka, s3, link, trustedCa);
                 if (!shared.client.bucketExists(BucketExistsArgs.builder().bucket("blocks").build())) {
                     shared.client.makeBucket(MakeBucketArgs.builder().bucket("blocks").build());
                 }
@@ -84,6 +96,11 @@ final class SourceRegionFixture {
             }
         }
         return shared;
+    }
+
+    /** The source's blocks as the replicator reaches them: HTTPS through {@link #s3Link}. */
+    String peerS3Endpoint() {
+        return "https://" + URI.create(s3Link.endpoint()).getAuthority();
     }
 
     /** A block of random content (or a copy of an existing one), stored in the source bucket. */

@@ -18,6 +18,7 @@ final class ThrottledLink implements AutoCloseable {
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
+    private final String scheme;
     private final long bytesPerSecond;
     private long nextFree = System.nanoTime();
 
@@ -25,13 +26,14 @@ final class ThrottledLink implements AutoCloseable {
         URI target = URI.create(targetEndpoint);
         this.targetHost = target.getHost();
         this.targetPort = target.getPort();
+        this.scheme = target.getScheme(); // bytes are forwarded as they are: TLS goes through end to end
         this.bytesPerSecond = bytesPerSecond;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         daemon(this::accept, "throttled-link-accept");
     }
 
     String endpoint() {
-        return "http://127.0.0.1:" + server.getLocalPort();
+        return scheme + "://127.0.0.1:" + server.getLocalPort();
     }
 
     private void accept() {

@@ -103,6 +103,15 @@ public final class RegionManifests {
     /** The replicator's per-peer Kafka client settings (imageregistry.replicator.peer-kafka.&lt;region&gt;.*) as env. */
     public static final String PEER_KAFKA_ENV = "IMAGEREGISTRY_REPLICATOR_PEER_KAFKA_";
     public static final String PEER_CA_DIRECTORY = "/etc/image-registry/peers/";
+    /** The replicator's per-peer S3 settings (imageregistry.replicator.peer-s3.&lt;region&gt;.*) as env. */
+    public static final String PEER_S3_ENV = "IMAGEREGISTRY_REPLICATOR_PEER_S3_";
+    /** Where a peer's S3 CA is mounted: its own directory, beside (not inside) the Kafka CA's read-only mount. */
+    public static final String PEER_S3_CA_DIRECTORY = "/etc/image-registry/peer-s3/";
+    /** The Ingress exposing this Region's blocks to peers in other clusters, and its certificate's Secret. */
+    public static final String BLOCKS_EXTERNAL = BLOCKS + "-external";
+    public static final String BLOCKS_EXTERNAL_TLS = BLOCKS + "-external-tls";
+    /** ingress-nginx's annotation: only these client networks get an answer (others get 403 from the controller). */
+    public static final String SOURCE_RANGE_ANNOTATION = "nginx.ingress.kubernetes.io/whitelist-source-range";
     public static final String OTEL_AGENT = "/opt/otel/opentelemetry-javaagent.jar";
     /** The user of the ubi9 OpenJDK runtime image the Dockerfiles build on. */
     static final long APP_UID = 185;
@@ -200,6 +209,9 @@ public final class RegionManifests {
                 data.put(peerKafkaEnv(peer, "SASL_MECHANISM"), "SCRAM-SHA-512");
                 data.put(peerKafkaEnv(peer, "SSL_TRUSTSTORE_TYPE"), "PEM");
                 data.put(peerKafkaEnv(peer, "SSL_TRUSTSTORE_LOCATION"), PEER_CA_DIRECTORY + peer.name() + "/ca.crt");
+                // Its blocks, over HTTPS at its Ingress: trusted with its CA only (mounted from a Secret); its key
+                // pair (a read-only user on its MinIO) comes from a Secret, in the Deployment.
+                data.put(peerS3Env(peer, "CA_FILE"), PEER_S3_CA_DIRECTORY + peer.name() + "/ca.crt");
             }
         }
         return data;
@@ -208,6 +220,24 @@ public final class RegionManifests {
     /** The environment variable of one Kafka client setting of {@code peer}, e.g. ..._US_EAST_1_SASL_MECHANISM. */
     public static String peerKafkaEnv(Region peer, String setting) {
         return PEER_KAFKA_ENV + peer.name().toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_" + setting;
+    }
+
+    /** The environment variable of one S3 setting of {@code peer}, e.g. ..._PEER_S3_US_EAST_1_ACCESS_KEY. */
+    public static String peerS3Env(Region peer, String setting) {
+        return PEER_S3_ENV + peer.name().toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_" + setting;
+    }
+
+    /**
+     * The Secret (in this namespace) with keys {@code access-key} and {@code secret-key}: this Region's read-only user
+     * on {@code peer}'s MinIO (deploy/README.md shows how it is made and copied).
+     */
+    public static String peerS3CredentialsSecret(Region peer) {
+        return "peer-s3-" + peer.name();
+    }
+
+    /** The Secret (in this namespace) with key {@code ca.crt}: the CA {@code peer}'s blocks Ingress certificate is from. */
+    public static String peerS3CaSecret(Region peer) {
+        return "peer-s3-" + peer.name() + "-ca";
     }
 
     /**
@@ -526,14 +556,53 @@ public final class RegionManifests {
             }
         }
         clients.add(podPeer(BLOCKS));
-        clients.addAll(peerReplicators());
+        // Same-cluster peers' replicators directly; peers in other clusters only through the Ingress below, whose
+        // controller pods are then the clients (the peers' networks are checked by the controller).
+        clients.addAll(peerReplicators().stream().filter(peer -> peer.getIpBlock() == null).toList());
+        if (!remotePeers().isEmpty()) {
+            clients.add(namespacePeer(all.ingress().controllerNamespace()));
+        }
         clients.add(namespacePeer(all.monitoring().prometheusNamespace()));
         objects.add(new NetworkPolicyBuilder().withMetadata(meta(BLOCKS, BLOCKS)).withNewSpec()
                 .withNewPodSelector().withMatchLabels(selector(BLOCKS)).endPodSelector()
                 .withPolicyTypes("Ingress")
                 .withIngress(new NetworkPolicyIngressRuleBuilder().withFrom(clients).withPorts(tcp(S3_PORT)).build())
                 .endSpec().build());
+        if (!remotePeers().isEmpty()) {
+            objects.add(blocksIngress());
+        }
         return objects;
+    }
+
+    /**
+     * This Region's blocks for its peers in other clusters: an Ingress at the host of {@code external.s3Endpoint},
+     * TLS with the certificate in Secret {@value #BLOCKS_EXTERNAL_TLS} (from the platform team or cert-manager; the
+     * peers trust its CA), terminated at the controller, which forwards plain HTTP to the in-cluster {@code blocks-s3}
+     * Service as every other client uses it. An Ingress rather than a LoadBalancer Service: MinIO serves plain HTTP
+     * in the cluster, so a LoadBalancer would either expose it without TLS or need MinIO itself to serve TLS (and
+     * its certificate to carry the external name) for in-cluster traffic too; the controller does TLS and source
+     * ranges, and one load balancer serves the registry's Ingress as well. The S3 signature covers the Host header,
+     * which the controller passes on unchanged. Only the peers' networks get an answer (ingress-nginx's source-range
+     * annotation; the controller must see client addresses: externalTrafficPolicy Local on its Service, or the
+     * PROXY protocol).
+     */
+    private Object blocksIngress() {
+        List<String> cidrs = remotePeers().stream().map(peer -> peer.external().cidr()).distinct().toList();
+        String host = region.external().s3Host();
+        return new io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder()
+                .withMetadata(new ObjectMetaBuilder(meta(BLOCKS_EXTERNAL, BLOCKS))
+                        .addToAnnotations(SOURCE_RANGE_ANNOTATION, String.join(",", cidrs))
+                        // Blocks are streamed to the peer as they come, not spooled to the controller's disk first.
+                        .addToAnnotations("nginx.ingress.kubernetes.io/proxy-buffering", "off")
+                        .build())
+                .withNewSpec()
+                .withIngressClassName(all.ingress().className())
+                .addNewTl().withHosts(host).withSecretName(BLOCKS_EXTERNAL_TLS).endTl()
+                .addNewRule().withHost(host).withNewHttp()
+                .addNewPath().withPath("/").withPathType("Prefix").withNewBackend().withNewService().withName(BLOCKS)
+                .withNewPort().withName("s3").endPort().endService().endBackend().endPath()
+                .endHttp().endRule()
+                .endSpec().build();
     }
 
     // ---------------------------------------------------------------- the services
@@ -561,6 +630,15 @@ public final class RegionManifests {
                 peerMounts.add(new VolumeMountBuilder().withName(volume).withMountPath(PEER_CA_DIRECTORY + peer.name())
                         .withReadOnly(true).build());
                 peerVolumes.add(new VolumeBuilder().withName(volume).withNewSecret().withSecretName(peerCaSecret(peer))
+                        .addNewItem().withKey("ca.crt").withPath("ca.crt").endItem().endSecret().build());
+                // Its blocks: a key pair of its own (never the shared one), and its CA. A mounted Secret is updated in
+                // place when the copy is renewed, and the replicator reads the CA file again at each copy attempt.
+                env.add(secretEnv(peerS3Env(peer, "ACCESS_KEY"), peerS3CredentialsSecret(peer), "access-key"));
+                env.add(secretEnv(peerS3Env(peer, "SECRET_KEY"), peerS3CredentialsSecret(peer), "secret-key"));
+                String s3Volume = "peer-s3-ca-" + peer.name();
+                peerMounts.add(new VolumeMountBuilder().withName(s3Volume).withMountPath(PEER_S3_CA_DIRECTORY + peer.name())
+                        .withReadOnly(true).build());
+                peerVolumes.add(new VolumeBuilder().withName(s3Volume).withNewSecret().withSecretName(peerS3CaSecret(peer))
                         .addNewItem().withKey("ca.crt").withPath("ca.crt").endItem().endSecret().build());
             }
         }

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /** regions.yaml: what differs between installations and Regions; everything else is in {@link RegionManifests}. */
 public record Regions(Images images, Identity identity, Tracing tracing, Monitoring monitoring, Kafka kafka,
-                      Database database, Blocks blocks, List<Region> regions) {
+                      Database database, Blocks blocks, Ingress ingress, List<Region> regions) {
 
     public record Images(String registry, String tag, String minio) {
         String of(String service) {
@@ -29,6 +29,13 @@ public record Regions(Images images, Identity identity, Tracing tracing, Monitor
     public record Database(int instances, String storage) {}
 
     public record Blocks(String bucket, int servers, String storagePerServer) {}
+
+    /**
+     * The ingress controller that exposes a Region's blocks to its peers in other clusters (rendered only for a
+     * Region with such peers): its IngressClass, and the namespace of its pods, which are then MinIO's clients.
+     * The source-range annotation rendered with it is ingress-nginx's.
+     */
+    public record Ingress(String className, String controllerNamespace) {}
 
     /**
      * A Region. {@code cluster} names the Kubernetes cluster it runs in (Regions without one share the cluster
@@ -62,6 +69,11 @@ public record Regions(Images images, Identity identity, Tracing tracing, Monitor
         public String kafkaHost() {
             return kafkaBootstrap.substring(0, kafkaBootstrap.lastIndexOf(':'));
         }
+
+        /** The host of {@link #s3Endpoint}: the Ingress rule's host, and the name in its TLS certificate. */
+        public String s3Host() {
+            return java.net.URI.create(s3Endpoint).getHost();
+        }
     }
 
     public static Regions read(Path file) throws IOException {
@@ -79,6 +91,14 @@ public record Regions(Images images, Identity identity, Tracing tracing, Monitor
             if (remotePeers && region.external() == null) {
                 throw new IllegalArgumentException("Region " + region.name() + " has peers in other clusters: give it an "
                         + "external: block (the addresses they reach it at) in " + file);
+            }
+            if (remotePeers && !region.external().s3Endpoint().startsWith("https://")) {
+                throw new IllegalArgumentException("Region " + region.name() + ": external.s3Endpoint must be https:// "
+                        + "(its blocks are exposed to other clusters over TLS only)");
+            }
+            if (remotePeers && regions.ingress() == null) {
+                throw new IllegalArgumentException("Region " + region.name() + " has peers in other clusters: give the "
+                        + "ingress: block (the controller exposing its blocks) in " + file);
             }
             if (region.external() != null && !region.external().kafkaBootstrap().matches("[^:/]+:\\d+")) {
                 throw new IllegalArgumentException("Region " + region.name() + ": external.kafkaBootstrap must be host:port");

@@ -50,7 +50,8 @@ class ApiSchemaTest {
             "podManagementPolicy", Set.of("OrderedReady", "Parallel"),
             "policyTypes", Set.of("Ingress", "Egress"),
             "accessModes", Set.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"),
-            "operator", Set.of("In", "NotIn", "Exists", "DoesNotExist"));
+            "operator", Set.of("In", "NotIn", "Exists", "DoesNotExist"),
+            "pathType", Set.of("Exact", "Prefix", "ImplementationSpecific"));
 
     @TestFactory
     Stream<DynamicTest> everyAppliedDocumentMatchesItsSchema() throws IOException {
@@ -75,6 +76,8 @@ class ApiSchemaTest {
             }
         }
         assertTrue(tests.stream().anyMatch(t -> t.getDisplayName().contains("KafkaUser")), "KafkaUsers rendered");
+        assertTrue(tests.stream().anyMatch(t -> t.getDisplayName().contains("Ingress " + RegionManifests.BLOCKS_EXTERNAL)),
+                "the blocks' Ingress rendered");
         return tests.stream();
     }
 

@@ -9,7 +9,11 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import org.junit.jupiter.api.Test;
@@ -27,11 +31,13 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Regions in different clusters meet over TLS with SCRAM: checked on the files users apply (regions.yaml's
- * Regions, all in one cluster today: then nobody gets peer credentials and no Kafka is exposed) and on an
+ * Regions in different clusters meet over TLS with SCRAM, and read each other's blocks over HTTPS with a key pair
+ * of their own: checked on the files users apply (regions.yaml's Regions, all in one cluster today: then nobody
+ * gets peer credentials and neither Kafka nor MinIO is exposed) and on an
  * installation with a Region in another cluster (src/test/resources/cross-cluster-regions.yaml), rendered as
  * RenderRegions renders regions.yaml.
  */
@@ -77,9 +83,10 @@ class CrossClusterRulesTest {
                 }
                 String prefix = RegionManifests.peerKafkaEnv(peer, "");
                 String where = region.name() + "'s replicator reading " + peer.name();
+                String s3Prefix = RegionManifests.peerS3Env(peer, "");
                 if (!region.remoteFrom(peer)) {
-                    assertTrue(env.keySet().stream().noneMatch(name -> name.startsWith(prefix)),
-                            where + ": same cluster, plain listener, no peer settings");
+                    assertTrue(env.keySet().stream().noneMatch(name -> name.startsWith(prefix) || name.startsWith(s3Prefix)),
+                            where + ": same cluster, plain listener, in-cluster S3, no peer settings");
                     continue;
                 }
                 anyRemote = true;
@@ -90,6 +97,10 @@ class CrossClusterRulesTest {
                 egressReaches(where, networkPolicy(applied.get(region.name()), "region-replicator"), peer.external().cidr(),
                         peer.external().kafkaPort());
                 peerExposesTlsScram(peer, region, applied.get(peer.name()));
+                replicatorReadsBlocksOverHttps(where, peer, s3Prefix, env, pod);
+                egressReaches(where, networkPolicy(applied.get(region.name()), "region-replicator"), peer.external().cidr(),
+                        port(peer.external().s3Endpoint()));
+                peerExposesBlocksOverTls(peer, region, applied.get(peer.name()));
             }
             JsonNode kafka = kind(applied.get(region.name()), "Kafka").get(0);
             boolean exposed = false;
@@ -98,6 +109,8 @@ class CrossClusterRulesTest {
             }
             assertEquals(anyRemote, exposed, region.name() + ": Kafka exposed outside its cluster exactly when a peer is elsewhere");
             assertEquals(anyRemote, !kind(applied.get(region.name()), "KafkaUser").isEmpty(), region.name() + " KafkaUsers");
+            assertEquals(anyRemote, !kind(applied.get(region.name()), "Ingress").isEmpty(),
+                    region.name() + ": blocks exposed outside the cluster exactly when a peer is elsewhere");
         }
         return remotePairs;
     }
@@ -114,15 +127,96 @@ class CrossClusterRulesTest {
         assertEquals("sasl.jaas.config", jaas.getValueFrom().getSecretKeyRef().getKey(), where + ": the key Strimzi's user secret has");
 
         String truststore = value(env, prefix + "SSL_TRUSTSTORE_LOCATION");
+        mountedSecretCa(where + " (Kafka)", truststore, pod);
+    }
+
+    /**
+     * The peer's blocks: over HTTPS, trusting the CA mounted from Secret peer-s3-&lt;peer&gt;-ca, with the key pair of
+     * Secret peer-s3-&lt;peer&gt; (secretKeyRefs, never values).
+     */
+    private static void replicatorReadsBlocksOverHttps(String where, Regions.Region peer, String prefix,
+            Map<String, EnvVar> env, PodSpec pod) {
+        assertTrue(value(env, "REPLICATOR_REGIONS").contains(peer.name() + "=" + peer.external().kafkaBootstrap() + "|"
+                + peer.external().s3Endpoint() + "|"), where + ": its blocks at its external S3 endpoint");
+        assertTrue(peer.external().s3Endpoint().startsWith("https://"), where + ": over HTTPS");
+        assertEquals(RegionManifests.peerS3CaSecret(peer), mountedSecretCa(where + " (S3)", value(env, prefix + "CA_FILE"), pod),
+                where + ": the S3 CA's Secret");
+        for (String[] setting : new String[][] {{"ACCESS_KEY", "access-key"}, {"SECRET_KEY", "secret-key"}}) {
+            EnvVar variable = env.get(prefix + setting[0]);
+            assertNotNull(variable, where + ": " + prefix + setting[0]);
+            assertEquals(null, variable.getValue(), where + ": a key is never in a manifest");
+            assertNotNull(variable.getValueFrom() == null ? null : variable.getValueFrom().getSecretKeyRef(),
+                    where + ": " + setting[0] + " from a Secret");
+            assertEquals(RegionManifests.peerS3CredentialsSecret(peer), variable.getValueFrom().getSecretKeyRef().getName(),
+                    where + ": its own key pair for that peer, not the shared one");
+            assertEquals(setting[1], variable.getValueFrom().getSecretKeyRef().getKey(), where);
+        }
+    }
+
+    /** {@code path} is the key ca.crt of a Secret mounted in the pod; returns that Secret's name. */
+    private static String mountedSecretCa(String where, String path, PodSpec pod) {
         Container container = pod.getContainers().get(0);
         VolumeMount mount = container.getVolumeMounts().stream()
-                .filter(m -> truststore.startsWith(m.getMountPath() + "/")).findFirst()
-                .orElseThrow(() -> new AssertionError(where + ": trust store " + truststore + " is not on a mounted volume"));
+                .filter(m -> path.startsWith(m.getMountPath() + "/")).findFirst()
+                .orElseThrow(() -> new AssertionError(where + ": CA file " + path + " is not on a mounted volume"));
+        // Not subPath: Kubernetes updates a Secret mounted whole, so a renewed CA copied again reaches the pod.
+        assertEquals(null, mount.getSubPath(), where + ": the Secret mounted whole, so its updates arrive");
         Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
         assertNotNull(volume.getSecret(), where + ": the peer's CA comes from a Secret");
-        String file = truststore.substring(mount.getMountPath().length() + 1);
+        String file = path.substring(mount.getMountPath().length() + 1);
         assertTrue(volume.getSecret().getItems().stream().anyMatch(item -> item.getPath().equals(file) && item.getKey().equals("ca.crt")),
                 where + ": " + file + " is the Secret's ca.crt");
+        return volume.getSecret().getSecretName();
+    }
+
+    /**
+     * The peer's blocks for the reader: an Ingress at the host of its s3Endpoint, TLS from the named Secret, to its
+     * blocks-s3 Service, admitting the reader's network; MinIO admits the controller, not the world.
+     */
+    private static void peerExposesBlocksOverTls(Regions.Region peer, Regions.Region reader, List<Document> peerApplied) {
+        String where = peer.name() + "'s blocks for " + reader.name();
+        String host = peer.external().s3Host();
+        Ingress ingress = peerApplied.stream().filter(d -> d.typed() instanceof Ingress).map(d -> d.as(Ingress.class))
+                .filter(i -> i.getSpec().getRules().stream().anyMatch(r -> host.equals(r.getHost()))).findFirst()
+                .orElseThrow(() -> new AssertionError(where + ": no Ingress for " + host));
+        assertNotNull(ingress.getSpec().getIngressClassName(), where + ": for a named ingress controller");
+        assertTrue(ingress.getSpec().getTls().stream().anyMatch(tls -> tls.getHosts().contains(host)
+                        && RegionManifests.BLOCKS_EXTERNAL_TLS.equals(tls.getSecretName())),
+                where + ": TLS for " + host + " from Secret " + RegionManifests.BLOCKS_EXTERNAL_TLS);
+        Service blocks = peerApplied.stream().filter(d -> d.typed() instanceof Service).map(d -> d.as(Service.class))
+                .filter(svc -> svc.getMetadata().getName().equals(RegionManifests.BLOCKS)).findFirst().orElseThrow();
+        for (IngressRule rule : ingress.getSpec().getRules()) {
+            assertEquals(host, rule.getHost(), where + ": no rule for any other host");
+            assertNull(rule.getHttp().getPaths().stream().filter(path -> !goesTo(path, blocks)).findFirst().orElse(null),
+                    where + ": every path goes to the " + RegionManifests.BLOCKS + " Service's S3 port");
+        }
+        String ranges = ingress.getMetadata().getAnnotations().get(RegionManifests.SOURCE_RANGE_ANNOTATION);
+        assertNotNull(ranges, where + ": restricted to the peers' networks");
+        assertTrue(List.of(ranges.split(",")).contains(reader.external().cidr()), where + ": admits " + reader.external().cidr());
+        assertFalse(List.of(ranges.split(",")).contains("0.0.0.0/0"), where + ": not the world");
+
+        NetworkPolicy minio = networkPolicy(peerApplied, RegionManifests.BLOCKS);
+        boolean controllerAdmitted = minio.getSpec().getIngress().stream().anyMatch(rule -> rule.getFrom().stream()
+                .anyMatch(from -> from.getNamespaceSelector() != null && ingress.getSpec().getIngressClassName() != null
+                        && from.getNamespaceSelector().getMatchLabels() != null
+                        && from.getNamespaceSelector().getMatchLabels().containsKey("kubernetes.io/metadata.name")));
+        assertTrue(controllerAdmitted, where + ": MinIO admits the ingress controller's namespace");
+        assertTrue(minio.getSpec().getIngress().stream().flatMap(rule -> rule.getFrom().stream())
+                .noneMatch(from -> from.getIpBlock() != null), where + ": MinIO itself admits no outside network");
+    }
+
+    private static boolean goesTo(HTTPIngressPath path, Service service) {
+        var backend = path.getBackend().getService();
+        if (backend == null || !backend.getName().equals(service.getMetadata().getName())) {
+            return false;
+        }
+        return service.getSpec().getPorts().stream().anyMatch(port -> port.getName().equals(backend.getPort().getName())
+                || port.getPort().equals(backend.getPort().getNumber()));
+    }
+
+    private static int port(String url) {
+        java.net.URI uri = java.net.URI.create(url);
+        return uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
     }
 
     /** The peer's Kafka: a TLS, SCRAM-SHA-512 listener at its external port admitting the reader; a read-only user. */

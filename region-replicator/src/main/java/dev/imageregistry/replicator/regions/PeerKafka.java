@@ -19,9 +19,9 @@ import org.eclipse.microprofile.config.Config;
  * {@code imageregistry.replicator.peer-kafka.<region>.<kafka client property>}, for example
  * {@code imageregistry.replicator.peer-kafka.us-east-1.security.protocol=SASL_SSL}.
  * <p>
- * The names are looked up one by one (every property Kafka's clients know, for every configured Region) rather
- * than listed from the configuration, so the environment-variable form works too, which is how Kubernetes passes a
- * password from a Secret: {@code IMAGEREGISTRY_REPLICATOR_PEER_KAFKA_US_EAST_1_SASL_JAAS_CONFIG}.
+ * Every property Kafka's clients know can be set, also as environment variable, which is how Kubernetes passes a
+ * password from a Secret: {@code IMAGEREGISTRY_REPLICATOR_PEER_KAFKA_US_EAST_1_SASL_JAAS_CONFIG}; a name that is no
+ * Kafka client property of a configured Region stops the start ({@link PeerSettings}).
  */
 @ApplicationScoped
 public class PeerKafka {
@@ -38,37 +38,15 @@ public class PeerKafka {
         Set<String> known = new TreeSet<>(ConsumerConfig.configNames());
         known.addAll(ProducerConfig.configNames());
         known.addAll(AdminClientConfig.configNames());
-        for (SourceRegion region : regions.all()) {
-            Map<String, String> peer = new HashMap<>();
-            for (String property : known) {
-                config.getOptionalValue(PREFIX + region.name() + "." + property, String.class)
-                        .ifPresent(value -> peer.put(property, value));
-            }
+        settings.putAll(PeerSettings.read(config, PREFIX, regions.all(), known));
+        settings.forEach((region, peer) -> {
             for (String reserved : RESERVED) {
                 if (peer.containsKey(reserved)) {
-                    throw new IllegalArgumentException(PREFIX + region.name() + "." + reserved
+                    throw new IllegalArgumentException(PREFIX + region + "." + reserved
                             + " cannot be set: the replicator sets it (the bootstrap servers are in imageregistry.replicator.regions)");
                 }
             }
-            settings.put(region.name(), Map.copyOf(peer));
-        }
-        // A misspelt property or Region would otherwise leave a peer silently on plaintext: refuse to start.
-        for (String name : config.getPropertyNames()) {
-            if (!name.startsWith(PREFIX)) {
-                continue;
-            }
-            String rest = name.substring(PREFIX.length());
-            boolean understood = false;
-            for (SourceRegion region : regions.all()) {
-                if (rest.startsWith(region.name() + ".") && known.contains(rest.substring(region.name().length() + 1))) {
-                    understood = true;
-                }
-            }
-            if (!understood) {
-                throw new IllegalArgumentException(name + " names no Region of imageregistry.replicator.regions or no "
-                        + "Kafka client property");
-            }
-        }
+        });
     }
 
     /** What {@code region}'s configuration adds to every client on its brokers (empty: plaintext, no authentication). */

@@ -65,6 +65,13 @@ class PeerKafkaTest {
     }
 
     @Test
+    void aMisspeltEnvironmentVariableRefusesToStartToo() {
+        // SASL_JAAS_CONFIGG is no Kafka client property: the peer would otherwise be read without a password.
+        assertThrows(IllegalArgumentException.class, () -> peerKafka(
+                Map.of("IMAGEREGISTRY_REPLICATOR_PEER_KAFKA_US_EAST_1_SASL_JAAS_CONFIGG", "x"), Map.of()));
+    }
+
+    @Test
     void theBootstrapServersStayThoseOfTheRegionsList() {
         assertThrows(IllegalArgumentException.class, () -> peerKafka(
                 Map.of("IMAGEREGISTRY_REPLICATOR_PEER_KAFKA_US_EAST_1_BOOTSTRAP_SERVERS", "elsewhere:9092"), Map.of()));
