@@ -20,12 +20,14 @@ final class ServiceProcess {
     private final String service;
     private final int port;
     private final Process process;
+    private final Path log;
 
-    private ServiceProcess(String region, String service, int port, Process process) {
+    private ServiceProcess(String region, String service, int port, Process process, Path log) {
         this.region = region;
         this.service = service;
         this.port = port;
         this.process = process;
+        this.log = log;
     }
 
     static ServiceProcess start(Path projectRoot, String region, String service, int port, String heap,
@@ -37,15 +39,15 @@ final class ServiceProcess {
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xss512k",
                 "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=160m",
                 "-Dquarkus.http.host=127.0.0.1", "-jar", jar.toString()));
+        Path log = logDirectory.resolve(region + "-" + service + ".log");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        logDirectory.resolve(region + "-" + service + ".log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         builder.environment().put("HTTP_PORT", String.valueOf(port));
         builder.environment().put("REGION", region);
         try {
-            return new ServiceProcess(region, service, port, builder.start());
+            return new ServiceProcess(region, service, port, builder.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + service + " of " + region, e);
         }
@@ -71,7 +73,7 @@ final class ServiceProcess {
     boolean isReady(HttpClient http) {
         if (!process.isAlive()) {
             throw new IllegalStateException(service + " of " + region + " exited with " + process.exitValue()
-                    + "; see its log");
+                    + "; the end of its log (" + log + "):\n" + tail(log, 40));
         }
         try {
             HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/q/health/ready"))
@@ -82,6 +84,19 @@ final class ServiceProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * The last lines of a log, for the failure message: whoever started the stack (a person, or CI with a temporary
+     * data directory that is gone afterwards) sees why the service stopped without looking for its file.
+     */
+    private static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
         }
     }
 
