@@ -49,7 +49,7 @@ class LocalStackIT {
 
     @Test
     void theStoryAcrossTwoRegionsThenCtrlCThenResume() throws Exception {
-        int portBase = 20000 + (int) (ProcessHandle.current().pid() % 300) * 100;
+        int portBase = freePortBase();
         RegionClient east = new RegionClient(portBase);
         RegionClient west = new RegionClient(portBase + 100);
 
@@ -272,6 +272,33 @@ class LocalStackIT {
     }
 
     // --- the stack
+
+    /**
+     * A port base whose eight service ports (base + 1..4 and base + 101..104) are free now. Below the kernel's
+     * ephemeral range (32768 and up here): the brokers, databases and clients of the stack and of other test runs
+     * open outgoing connections from that range all the time, and one of them took a service's port on 2026-11-27
+     * ("Port 43904 seems to be in use"). Starting from the pid spreads two runs on one machine apart.
+     */
+    private static int freePortBase() {
+        int slots = 120; // bases 20000..31900: the highest port used is 32004
+        int first = (int) (ProcessHandle.current().pid() % slots);
+        for (int n = 0; n < slots; n++) {
+            int base = 20000 + ((first + n) % slots) * 100;
+            if (java.util.stream.IntStream.of(1, 2, 3, 4, 101, 102, 103, 104).allMatch(p -> free(base + p))) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port base between 20000 and 32000");
+    }
+
+    private static boolean free(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     private Process start(int portBase, Path output) throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", System.getProperty("java.class.path"),
