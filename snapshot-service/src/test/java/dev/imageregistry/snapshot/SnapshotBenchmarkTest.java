@@ -37,7 +37,8 @@ import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 
 /**
- * Not part of the default run. Uploads and downloads 1 GiB through the tool and the service, beside plain S3
+ * Not part of the default run. Uploads 1 GiB with the tool (its default: straight to S3 with requests the service
+ * signed; then other blocks of the same size --via-service) and downloads it through the service, beside plain S3
  * PUTs/GETs of the same 512 KiB blocks at the same concurrency against the same S3 server; then downloads it again
  * the default way, straight from S3 with the presigned URLs the service lists, between two more raw GET runs (the
  * raw rate moves with the machine's load); then uploads the same file again (0 new objects expected). The service runs as its own process (the packaged
@@ -120,6 +121,11 @@ class SnapshotBenchmarkTest {
         SnapshotEndpoint endpoint = new SnapshotEndpoint(serviceUrl, token(OWNER));
         Upload.Result up = Upload.run(endpoint, new Upload.Options(disk, null, "warm-up", concurrency,
                 dir.resolve("warm-up-state"), null, null, 0));
+        Path other = dir.resolve("warm-up-other.raw");
+        writeRandomDisk(other, blocks);
+        Upload.run(endpoint, new Upload.Options(other, null, "warm-up via service", concurrency,
+                dir.resolve("warm-up-state-2"), null, null, 0, true));
+        Files.delete(other);
         Path copy = dir.resolve("warm-up-copy.raw");
         Download.run(endpoint, up.snapshotId(), copy, concurrency, null, true);
         Files.delete(copy);
@@ -268,11 +274,27 @@ class SnapshotBenchmarkTest {
         SnapshotEndpoint endpoint = new SnapshotEndpoint(serviceUrl, token(OWNER));
         int objectsBefore = objectKeys().size();
         double[] c2 = cpu(service);
+        // The tool's default: blocks PUT straight to S3 with requests the service signed.
         Upload.Result up = Upload.run(endpoint, new Upload.Options(disk, null, "benchmark", concurrency,
                 dir.resolve("s1"), null, null, 0));
         int objectsAfterFirst = objectKeys().size();
         double loadAfterUpload = load();
         double[] c3 = cpu(service);
+        assertEquals(blocks, up.blocksDirect(), "every block went straight to S3");
+        // The raw PUT again (same keys, overwritten): the raw rate moves with the machine's load, so the upload is
+        // reported against the raw PUT just before and just after it.
+        double rawPutAfter = parallel(concurrency, blocks, i -> raw.put(keys[i], read(disk, i)));
+        double loadAfterRawPutAfter = load();
+        // --via-service (PutSnapshotBlock): other random blocks of the same size, so that none is stored already.
+        Path otherDisk = dir.resolve("other.raw");
+        writeRandomDisk(otherDisk, blocks);
+        double[] c3a = cpu(service);
+        Upload.Result viaService = Upload.run(endpoint, new Upload.Options(otherDisk, null, "benchmark via service",
+                concurrency, dir.resolve("s3"), null, null, 0, true));
+        double loadAfterViaService = load();
+        double[] c3b = cpu(service);
+        Files.delete(otherDisk);
+        assertEquals(0, viaService.blocksDirect());
         Path copy = dir.resolve("copy.raw");
         Download.Result down = Download.run(endpoint, up.snapshotId(), copy, concurrency, null, true);
         double loadAfterDownload = load();
@@ -296,18 +318,21 @@ class SnapshotBenchmarkTest {
         assertEquals(-1, Files.mismatch(disk, directCopy));
         assertEquals(blocks, direct.blocksDirect(), "every block was read straight from S3");
         Files.delete(directCopy);
+        int objectsBeforeSecond = objectKeys().size();
         double[] c4b = cpu(service);
         Upload.Result again = Upload.run(endpoint, new Upload.Options(disk, null, "benchmark again", concurrency,
                 dir.resolve("s2"), null, null, 0));
         double[] c5 = cpu(service);
-        int newObjects = objectKeys().size() - objectsAfterFirst;
+        int newObjects = objectKeys().size() - objectsBeforeSecond;
 
         long serviceRss = peakRssKib(service);
         String report = String.format(Locale.ROOT, """
                 benchmark: %d MiB (%d blocks of 512 KiB), concurrency %d, %d CPUs, load average %.1f at the start, after a warm-up of %d MiB on every path
                 common pool parallelism of the raw S3 client's JVM: %d
                 raw S3 PUT        %8.1f MB/s  (%.1f s)  load %.1f after
-                tool upload       %8.1f MB/s  (%.1f s)  = %.0f%% of raw PUT; %d blocks sent, %d new objects; load %.1f after
+                tool upload       %8.1f MB/s  (%.1f s)  = %.0f%% of raw PUT (direct: blocks PUT straight to S3, signed by the service); %d blocks sent, %d new objects; load %.1f after
+                raw S3 PUT (2)    %8.1f MB/s  (%.1f s)  load %.1f after; tool upload = %.0f%% of this one, %.0f%% of the mean of both raw PUTs
+                upload via service %7.1f MB/s  (%.1f s)  = %.0f%% of raw PUT (--via-service: PutSnapshotBlock, other blocks of the same size); load %.1f after
                 raw S3 GET        %8.1f MB/s  (%.1f s)  load %.1f after
                 tool download     %8.1f MB/s  (%.1f s)  = %.0f%% of raw GET (through the service, verified, byte-identical); load %.1f after
                 raw S3 GET (2)    %8.1f MB/s  (%.1f s)  load %.1f before, %.1f after
@@ -317,6 +342,7 @@ class SnapshotBenchmarkTest {
                 service process (%s): peak RSS (VmHWM) %d MiB
                 raw S3 PUT     %s
                 tool upload    %s
+                upload via service %s
                 raw S3 GET     %s
                 tool download  %s
                 raw S3 GET (2) %s
@@ -329,6 +355,10 @@ class SnapshotBenchmarkTest {
                 megabytes / rawPut, rawPut, loadAfterRawPut,
                 megabytes / up.seconds(), up.seconds(), 100 * rawPut / up.seconds(),
                 up.blocksSent(), objectsAfterFirst - objectsBefore, loadAfterUpload,
+                megabytes / rawPutAfter, rawPutAfter, loadAfterRawPutAfter, 100 * rawPutAfter / up.seconds(),
+                100 * (rawPut + rawPutAfter) / 2 / up.seconds(),
+                megabytes / viaService.seconds(), viaService.seconds(), 100 * rawPut / viaService.seconds(),
+                loadAfterViaService,
                 megabytes / rawGet, rawGet, loadAfterRawGet,
                 megabytes / down.seconds(), down.seconds(), 100 * rawGet / down.seconds(), loadAfterDownload,
                 megabytes / rawGetBefore, rawGetBefore, loadBeforeDirect, loadAfterRawGetBefore,
@@ -337,7 +367,7 @@ class SnapshotBenchmarkTest {
                 loadAfterDirect,
                 megabytes / rawGetAfter, rawGetAfter, loadAfterRawGetAfter,
                 megabytes / again.seconds(), again.seconds(), newObjects, serviceJvmArgs, serviceRss >> 10,
-                cpuSpent(c0, c1), cpuSpent(c2, c3), cpuSpent(c1, c2), cpuSpent(c3, c4), cpuSpent(c6, c7), cpuSpent(c7, c8),
+                cpuSpent(c0, c1), cpuSpent(c2, c3), cpuSpent(c3a, c3b), cpuSpent(c1, c2), cpuSpent(c3b, c4), cpuSpent(c6, c7), cpuSpent(c7, c8),
                 cpuSpent(c8, c9), cpuSpent(c4b, c5));
         System.out.println(report);
         Files.writeString(Path.of("target", "benchmark.txt"), report);

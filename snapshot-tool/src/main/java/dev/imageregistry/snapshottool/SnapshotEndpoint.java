@@ -108,6 +108,132 @@ public final class SnapshotEndpoint {
                         "x-amz-Data-Length", Integer.toString(data.length))), null);
     }
 
+    /** A block of a direct upload: its index and base64 SHA-256. */
+    public record BlockRef(int index, String checksum) {
+    }
+
+    /** The service's answer for one block: already stored (nothing to send), or a signed S3 PUT to send. */
+    public record BlockUpload(int index, String checksum, boolean stored, String url, Map<String, String> headers) {
+    }
+
+    /** The block-uploads answer's error code when a referenced block is not in the object store. */
+    public static final String NOT_UPLOADED = "InvalidBlock.NotUploaded";
+
+    /** Direct upload, step 1: Stored, or a signed PUT, for each block (at most 100). */
+    public List<BlockUpload> blockUploads(String snapshotId, List<BlockRef> blocks) {
+        JsonNode answer = json(send("POST", "/snapshots/" + snapshotId + "/block-uploads", batch(blocks), null));
+        List<BlockUpload> uploads = new ArrayList<>();
+        for (JsonNode u : answer.path("BlockUploads")) {
+            Map<String, String> headers = new java.util.LinkedHashMap<>();
+            u.path("Headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+            uploads.add(new BlockUpload(u.path("BlockIndex").asInt(), u.path("Checksum").asText(),
+                    u.path("Stored").asBoolean(false), u.path("Url").asText(null), headers));
+        }
+        if (uploads.size() != blocks.size()) {
+            throw new IllegalStateException("the service answered " + uploads.size() + " block uploads for "
+                    + blocks.size() + " blocks");
+        }
+        return uploads;
+    }
+
+    /**
+     * Direct upload, step 2: the blocks go into the snapshot's map (all or none). A block the object store does not
+     * hold is {@link Refused} with code {@link #NOT_UPLOADED}.
+     */
+    public void referenceBlocks(String snapshotId, List<BlockRef> blocks) {
+        send("POST", "/snapshots/" + snapshotId + "/block-references", batch(blocks), null);
+    }
+
+    private static Body batch(List<BlockRef> blocks) {
+        var body = JSON.createObjectNode();
+        var array = body.putArray("Blocks");
+        blocks.forEach(b -> array.addObject().put("BlockIndex", b.index()).put("Checksum", b.checksum()));
+        return jsonBody(body);
+    }
+
+    /**
+     * PUTs one block straight to the object store with the request the service signed. No bearer token goes with
+     * it (the signature is the capability). Connection failures and 5xx are retried with backoff; 403 (the signed
+     * request is too old, or not valid) is {@link UrlRefused}; any other refusal (such as a body whose SHA-256 is
+     * not the signed one) is final.
+     */
+    public void putDirect(BlockUpload upload, byte[] data) {
+        Exception lastFailure = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                if (putOnce(upload, data)) {
+                    return;
+                }
+                lastFailure = new IOException("server error");
+            } catch (IOException e) {
+                lastFailure = e;
+            }
+            try {
+                Thread.sleep(Math.min(8000, 250L << attempt));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+        URI where = URI.create(upload.url());
+        throw new IllegalStateException("PUT " + where.getScheme() + "://" + where.getAuthority() + where.getPath()
+                + " (object store) failed after " + ATTEMPTS + " attempts: " + lastFailure.getMessage()
+                + "; if the object store is not reachable from here, upload with --via-service", lastFailure);
+    }
+
+    /** True when the object store took the block; false on a 5xx (worth another attempt). */
+    private static boolean putOnce(BlockUpload upload, byte[] data) throws IOException {
+        HttpURLConnection http = (HttpURLConnection) URI.create(upload.url()).toURL().openConnection();
+        http.setRequestMethod("PUT");
+        http.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        http.setReadTimeout(READ_TIMEOUT_MS);
+        http.setUseCaches(false);
+        http.setDoOutput(true);
+        http.setFixedLengthStreamingMode(data.length);
+        // Not signed, but without it HttpURLConnection declares a form body.
+        http.setRequestProperty("Content-Type", "application/octet-stream");
+        upload.headers().forEach(http::setRequestProperty);
+        try (OutputStream out = http.getOutputStream()) {
+            out.write(data);
+        }
+        int status = http.getResponseCode();
+        if (status < 300) {
+            try (InputStream in = http.getInputStream()) {
+                in.readAllBytes(); // to the end, so that the connection can be reused
+            }
+            return true;
+        }
+        String error;
+        try (InputStream in = http.getErrorStream()) {
+            error = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String code = error.replaceAll("(?s).*<Code>([^<]*)</Code>.*", "$1");
+        String what = "HTTP " + status + (code.equals(error) ? "" : " " + code);
+        if (status == 403) {
+            throw new UrlRefused("the object store refused the signed upload of " + URI.create(upload.url()).getPath()
+                    + " (" + what + ")");
+        }
+        if (status >= 500) {
+            return false;
+        }
+        throw new DirectPutRefused(upload.index(), code.equals(error) ? "" : code,
+                "the object store refused block " + upload.index() + " (" + what + ")"
+                        + ("XAmzContentSHA256Mismatch".equals(code)
+                                ? ": its data is not what was hashed; did the file change during the upload?" : ""));
+    }
+
+    /** The object store refused a block for a reason other than the signature (4xx other than 403). */
+    public static final class DirectPutRefused extends RuntimeException {
+        public final int index;
+        public final String code;
+
+        DirectPutRefused(int index, String code, String message) {
+            super(message);
+            this.index = index;
+            this.code = code;
+        }
+    }
+
     public String complete(String snapshotId, long changedBlocks, String aggregateChecksum) {
         var body = JSON.createObjectNode().put("ChangedBlocksCount", changedBlocks).put("Checksum", aggregateChecksum)
                 .put("ChecksumAlgorithm", "SHA256").put("ChecksumAggregationMethod", "LINEAR");
@@ -322,7 +448,8 @@ public final class SnapshotEndpoint {
         } catch (IOException e) {
             // not an EC2 error body: keep the raw text
         }
-        if (status < 500 && status != 409 && status != 429) {
+        // A block not in the object store: asking again changes nothing, the caller has to upload it first.
+        if (status < 500 && (status != 409 || NOT_UPLOADED.equals(code)) && status != 429) {
             throw new Refused(status, code, message);
         }
         throw new Transient(code + ": " + message);

@@ -78,6 +78,11 @@ public class SnapshotTool implements Callable<Integer> {
         @Option(names = "--state-file", description = "resume state (default: <file>.upload-state)")
         Path stateFile;
 
+        @Option(names = "--via-service", description = "send every block through the service (PutSnapshotBlock) "
+                + "instead of straight to the object store with requests the service signs; for clients that cannot "
+                + "reach the bucket's endpoint")
+        boolean viaService;
+
         @Option(names = "--stop-after-blocks", hidden = true, defaultValue = "0",
                 description = "stop after sending this many blocks, as an interruption would (for testing resume)")
         long stopAfterBlocks;
@@ -86,9 +91,10 @@ public class SnapshotTool implements Callable<Integer> {
         public Integer call() throws Exception {
             Upload.Result result = Upload.run(connection.endpoint(), new Upload.Options(file, parent, description,
                     connection.concurrency, stateFile, volumeSize, connection.noProgress ? null : System.err,
-                    stopAfterBlocks));
-            System.err.printf("%s: %d blocks sent, %d skipped, %d resumed, %.1f s%n", result.status(),
-                    result.blocksSent(), result.blocksSkipped(), result.blocksResumed(), result.seconds());
+                    stopAfterBlocks, viaService));
+            System.err.printf("%s: %d blocks sent (%d straight to the object store, %d already stored), %d skipped, "
+                    + "%d resumed, %.1f s%n", result.status(), result.blocksSent(), result.blocksDirect(),
+                    result.blocksAlreadyStored(), result.blocksSkipped(), result.blocksResumed(), result.seconds());
             System.out.println(result.snapshotId());
             return "completed".equals(result.status()) ? 0 : 1;
         }

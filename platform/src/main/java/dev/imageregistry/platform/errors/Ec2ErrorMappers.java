@@ -86,10 +86,28 @@ public class Ec2ErrorMappers {
         if (e.getCause() instanceof Ec2Exception refused) {
             return refused(refused);
         }
+        if (lostToAConcurrentTransaction(e)) {
+            // PostgreSQL rolled the whole transaction back (nothing changed), so the same request can simply be
+            // sent again: EC2's retryable server error, not an InternalError that suggests a bug.
+            LOG.debugf(e, "request lost to a concurrent transaction");
+            return respond(503, "ServiceUnavailable",
+                    "The request conflicted with a concurrent request and was not applied; retry it.");
+        }
         String requestId = UUID.randomUUID().toString();
         LOG.errorf(e, "request %s failed", requestId);
         return Response.status(500).type(MediaType.APPLICATION_JSON)
                 .entity(Ec2Error.of("InternalError", "An internal error has occurred.", requestId)).build();
+    }
+
+    /** A deadlock victim (40P01) or a serialization failure (40001) anywhere in the cause chain. */
+    static boolean lostToAConcurrentTransaction(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql
+                    && ("40P01".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String fieldPath(JsonProcessingException e) {

@@ -8,7 +8,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -17,6 +21,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.narayana.jta.QuarkusTransactionException;
 import dev.imageregistry.snapshot.snapshots.SnapshotRecord;
 import dev.imageregistry.snapshot.snapshots.Snapshots;
 
@@ -28,6 +34,13 @@ import dev.imageregistry.snapshot.snapshots.Snapshots;
  * collection away for the grace window; (2) store the object if no earlier write did; (3) reference it from the
  * snapshot's map. If S3 fails at (2) the map never points at the block; if garbage collection removed the row
  * in between (an upload stalled past the grace window), the foreign key refuses (3) and the client retries.
+ *
+ * <p>A direct upload runs the same three steps with the client doing (2): {@link #uploads} is (1) for a batch and
+ * hands out S3 PUTs the service signed for exactly those contents; {@link #references} is (3), and since it cannot
+ * take the client's word that (2) happened, in one transaction it locks the batch's block rows (garbage collection
+ * skips locked rows, and a row it already deleted is reported, never re-created here), checks with a HEAD that
+ * every object not yet marked stored is in the bucket, marks them stored and references them. A block whose row
+ * or object is missing refuses the whole batch, and the rollback leaves nothing changed.
  */
 @ApplicationScoped
 public class BlockMap {
@@ -38,11 +51,15 @@ public class BlockMap {
     private final BlockObjects objects;
     private final BlockDownloadUrls downloadUrls;
 
-    public BlockMap(DataSource db, Snapshots snapshots, BlockObjects objects, BlockDownloadUrls downloadUrls) {
+    private final BlockUploadRequests uploadRequests;
+
+    public BlockMap(DataSource db, Snapshots snapshots, BlockObjects objects, BlockDownloadUrls downloadUrls,
+            BlockUploadRequests uploadRequests) {
         this.db = db;
         this.snapshots = snapshots;
         this.objects = objects;
         this.downloadUrls = downloadUrls;
+        this.uploadRequests = uploadRequests;
     }
 
     public record BlockWritten(String checksum, String checksumAlgorithm) {
@@ -71,6 +88,222 @@ public class BlockMap {
     }
 
     public record BlockData(byte[] data, BlockChecksum checksum) {
+    }
+
+    /** One block of a direct-upload batch, as the client names it: its index and its base64 SHA-256. */
+    public record BlockRef(Integer blockIndex, String checksum) {
+    }
+
+    public record BlockBatch(List<BlockRef> blocks) {
+    }
+
+    /**
+     * Either Stored (the bucket already holds this content: nothing to send, reference it) or a signed PUT: Url
+     * and the Headers to send with it, exactly.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BlockUpload(int blockIndex, String checksum, Boolean stored, String url, Map<String, String> headers) {
+    }
+
+    /** UploadsExpireAt: S3 refuses the signed PUTs after this (its 15-minute window for a request's date). */
+    public record BlockUploads(List<BlockUpload> blockUploads, Instant uploadsExpireAt) {
+    }
+
+    public record BlocksReferenced(int blocksReferenced) {
+    }
+
+    /** The most blocks one direct-upload call names (about 50 MiB of data; the answer stays a few hundred KiB). */
+    public static final int MAX_BATCH = 100;
+
+    private record Named(int index, BlockChecksum checksum) {
+    }
+
+    /** Checks a batch as PutSnapshotBlock checks one block's parameters; a bad one refuses the whole batch. */
+    private static List<Named> named(String snapshotId, BlockBatch batch) {
+        Snapshots.checkId(snapshotId);
+        if (batch == null || batch.blocks() == null || batch.blocks().isEmpty()) {
+            throw Ec2Exception.missingParameter("Blocks");
+        }
+        if (batch.blocks().size() > MAX_BATCH) {
+            throw Ec2Exception.invalidParameter("At most " + MAX_BATCH + " Blocks per request.");
+        }
+        List<Named> named = new ArrayList<>();
+        Set<Integer> indexes = new HashSet<>();
+        for (BlockRef ref : batch.blocks()) {
+            if (ref == null || ref.blockIndex() == null) {
+                throw Ec2Exception.missingParameter("BlockIndex");
+            }
+            if (ref.blockIndex() < 0) {
+                throw Ec2Exception.invalidParameter("BlockIndex must not be negative.");
+            }
+            if (ref.checksum() == null) {
+                throw Ec2Exception.missingParameter("Checksum");
+            }
+            BlockChecksum checksum = BlockChecksum.fromBase64(ref.checksum());
+            if (checksum == null) {
+                throw Ec2Exception.invalidParameter("Checksum must be a base64 SHA-256 (block " + ref.blockIndex() + ").");
+            }
+            if (!indexes.add(ref.blockIndex())) {
+                throw Ec2Exception.invalidParameter("BlockIndex " + ref.blockIndex() + " is named twice.");
+            }
+            named.add(new Named(ref.blockIndex(), checksum));
+        }
+        return named;
+    }
+
+    /**
+     * Direct upload, step (1) for a batch: the checks of {@link #admit} (the caller's snapshot, pending, every index
+     * inside the volume), then, in the same statement, every block's row is touched (inserted unstored when new),
+     * which keeps garbage collection away for the grace window. A block already stored needs no upload; for the
+     * others the answer carries an S3 PUT signed for exactly that content (see {@link BlockUploadRequests}).
+     */
+    public BlockUploads uploads(String caller, String snapshotId, BlockBatch batch) {
+        List<Named> named = named(snapshotId, batch);
+        int maxIndex = named.stream().mapToInt(Named::index).max().orElseThrow();
+        Map<String, Boolean> stored = new HashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "with s as (select volume_size, state from snapshot where snapshot_id = ? and owner_id = ?), "
+                        + "b as (insert into block (checksum, stored, touched_at) "
+                        + "select u.checksum, false, now() from s, (select distinct unnest(?::text[]) as checksum) u "
+                        + "where s.state = 'pending' and ? < s.volume_size::bigint * 2048 "
+                        // In checksum order: batches that share blocks lock their rows in the same order (no deadlock).
+                        + "order by u.checksum "
+                        + "on conflict (checksum) do update set touched_at = now() returning checksum, stored) "
+                        + "select s.volume_size, s.state, b.checksum, b.stored from s left join b on true")) {
+            s.setString(1, snapshotId);
+            s.setString(2, caller);
+            s.setArray(3, c.createArrayOf("text", named.stream().map(n -> n.checksum().hex()).toArray()));
+            s.setLong(4, maxIndex);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw Snapshots.notFound(snapshotId);
+                }
+                checkWritable(snapshotId, rs.getString(2), rs.getLong(1), maxIndex);
+                do {
+                    stored.put(rs.getString(3), rs.getBoolean(4));
+                } while (rs.next());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        Instant signedAt = Instant.now();
+        List<BlockUpload> answer = new ArrayList<>();
+        for (Named n : named) {
+            if (Boolean.TRUE.equals(stored.get(n.checksum().hex()))) {
+                answer.add(new BlockUpload(n.index(), n.checksum().base64(), true, null, null));
+            } else {
+                BlockUploadRequests.SignedPut put = uploadRequests.of(n.checksum(), signedAt);
+                answer.add(new BlockUpload(n.index(), n.checksum().base64(), null, put.url(), put.headers()));
+            }
+        }
+        return new BlockUploads(answer, uploadRequests.expiresAt(signedAt).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /**
+     * Direct upload, step (3) for a batch, in one transaction: the blocks' rows are locked in checksum order, the
+     * caller's snapshot (pending, indexes inside the volume) is locked FOR SHARE as a single write's reference does
+     * (completion waits for it, then sees it), every object not yet marked stored is checked with a HEAD, those
+     * are marked stored and the map entries written (changed, replacing an earlier write of the index). A block
+     * whose row is gone (collected: the upload stalled past the grace window) or whose object is not in the bucket
+     * refuses the batch with 409 InvalidBlock.NotUploaded: the client asks for uploads again and sends what is
+     * missing. The rollback of a refusal leaves the map and the rows as they were.
+     */
+    public BlocksReferenced references(String caller, String snapshotId, BlockBatch batch) {
+        List<Named> named = named(snapshotId, batch);
+        int maxIndex = named.stream().mapToInt(Named::index).max().orElseThrow();
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> referenceBatch(caller, snapshotId, named, maxIndex));
+        } catch (QuarkusTransactionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    private BlocksReferenced referenceBatch(String caller, String snapshotId, List<Named> named, int maxIndex)
+            throws SQLException {
+        try (Connection c = db.getConnection()) {
+            // Block rows first, then the snapshot row: the order a single write takes them in (reference()
+            // updates the block, then takes the snapshot FOR SHARE), so that no two writers wait on each other
+            // around a completion queued for the snapshot row.
+            Map<String, Boolean> rows = new HashMap<>();
+            try (PreparedStatement s = c.prepareStatement("select checksum, stored from block where checksum = any(?) "
+                    + "order by checksum for no key update")) {
+                s.setArray(1, c.createArrayOf("text", named.stream().map(n -> n.checksum().hex()).toArray()));
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        rows.put(rs.getString(1), rs.getBoolean(2));
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "select volume_size, state from snapshot where snapshot_id = ? and owner_id = ? for share")) {
+                s.setString(1, snapshotId);
+                s.setString(2, caller);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) {
+                        throw Snapshots.notFound(snapshotId);
+                    }
+                    checkWritable(snapshotId, rs.getString(2), rs.getLong(1), maxIndex);
+                }
+            }
+            List<BlockChecksum> toCheck = named.stream().map(Named::checksum)
+                    .filter(k -> Boolean.FALSE.equals(rows.get(k.hex()))).toList();
+            // Rows are locked: garbage collection cannot delete these objects between the HEAD and the commit.
+            Set<String> present = toCheck.isEmpty() ? Set.of() : objects.present(toCheck);
+            List<Integer> missing = named.stream()
+                    .filter(n -> !rows.containsKey(n.checksum().hex())
+                            || (!rows.get(n.checksum().hex()) && !present.contains(n.checksum().hex())))
+                    .map(Named::index).sorted().toList();
+            if (!missing.isEmpty()) {
+                throw new Ec2Exception(409, "InvalidBlock.NotUploaded", "The object store does not hold the data of "
+                        + "block(s) " + missing + " (never uploaded, refused by the object store, or collected "
+                        + "since the upload was granted); nothing was referenced. Ask for block uploads again and "
+                        + "send the blocks that are not Stored.");
+            }
+            if (!present.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("update block set stored = true where checksum = any(?)")) {
+                    s.setArray(1, c.createArrayOf("text", present.toArray()));
+                    s.executeUpdate();
+                }
+            }
+            int referenced;
+            try (PreparedStatement s = c.prepareStatement(
+                    "insert into snapshot_block (snapshot_id, block_index, checksum, changed) "
+                            + "select s.snapshot_id, e.idx, e.checksum, true from snapshot s, "
+                            + "unnest(?::int[], ?::text[]) as e(idx, checksum) "
+                            + "where s.snapshot_id = ? and s.owner_id = ? and s.state = 'pending' "
+                            + "on conflict (snapshot_id, block_index) do update set checksum = excluded.checksum, "
+                            + "changed = true")) {
+                s.setArray(1, c.createArrayOf("integer", named.stream().map(Named::index).toArray()));
+                s.setArray(2, c.createArrayOf("text", named.stream().map(n -> n.checksum().hex()).toArray()));
+                s.setString(3, snapshotId);
+                s.setString(4, caller);
+                referenced = s.executeUpdate();
+            } catch (SQLException e) {
+                if ("23503".equals(e.getSQLState())) {
+                    throw new Ec2Exception(503, "ServiceUnavailable", "A block was collected while being written; retry the request.");
+                }
+                throw e;
+            }
+            if (referenced != named.size()) {
+                // Cannot happen while the snapshot row is held FOR SHARE; refuse (and roll back) rather than guess.
+                throw Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is no longer pending.");
+            }
+            return new BlocksReferenced(referenced);
+        }
+    }
+
+    private static void checkWritable(String snapshotId, String state, long volumeSize, long blockIndex) {
+        if (!"pending".equals(state)) {
+            throw Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is " + state + ".");
+        }
+        long capacity = volumeSize * 2048;
+        if (blockIndex >= capacity) {
+            throw Ec2Exception.invalidParameter("BlockIndex " + blockIndex + " is outside the volume (0 to "
+                    + (capacity - 1) + ").");
+        }
     }
 
     public BlockWritten put(String caller, String snapshotId, long blockIndex, byte[] data, String checksumHeader,

@@ -125,6 +125,74 @@ public class BlockObjects {
         }
     }
 
+    private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    /**
+     * Which of these blocks are in the bucket as whole blocks (a HEAD each, all in flight at once on the client's
+     * dispatcher: a batch of direct uploads is checked in about one round trip, not one per block). A key that
+     * exists with another size is reported missing. An S3 failure (other than 404) is {@link #unavailable}.
+     */
+    public java.util.Set<String> present(java.util.Collection<BlockChecksum> checksums) {
+        java.util.Map<String, java.util.concurrent.CompletableFuture<Boolean>> heads = new java.util.LinkedHashMap<>();
+        for (BlockChecksum checksum : checksums) {
+            if (heads.containsKey(checksum.hex())) {
+                continue;
+            }
+            java.util.concurrent.CompletableFuture<Boolean> found = new java.util.concurrent.CompletableFuture<>();
+            heads.put(checksum.hex(), found);
+            Request unsigned = new Request.Builder()
+                    .url(bucketUrl.newBuilder().addPathSegment("blocks").addPathSegment(checksum.hex()).build())
+                    .header("Host", hostHeader)
+                    .header("x-amz-date", AMZ_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
+                    .header("x-amz-content-sha256", EMPTY_SHA256)
+                    .head()
+                    .build();
+            try {
+                http.newCall(Signer.signV4S3(unsigned, region, accessKey, secretKey, EMPTY_SHA256))
+                        .enqueue(new okhttp3.Callback() {
+                            @Override
+                            public void onFailure(okhttp3.Call call, IOException e) {
+                                found.completeExceptionally(e);
+                            }
+
+                            @Override
+                            public void onResponse(okhttp3.Call call, Response response) {
+                                try (response) {
+                                    if (response.code() == 404) {
+                                        found.complete(false);
+                                    } else if (response.isSuccessful()) {
+                                        found.complete(String.valueOf(BlockChecksum.BLOCK_SIZE)
+                                                .equals(response.header("Content-Length")));
+                                    } else {
+                                        found.completeExceptionally(new IOException("HEAD " + checksum.objectKey()
+                                                + ": HTTP " + response.code()));
+                                    }
+                                }
+                            }
+                        });
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("could not sign a HEAD", e);
+            }
+        }
+        java.util.Set<String> present = new java.util.HashSet<>();
+        for (var head : heads.entrySet()) {
+            try {
+                if (head.getValue().get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    present.add(head.getKey());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw unavailable(e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.warnf("HEAD of a block failed: %s", e.getCause().toString());
+                throw unavailable(e.getCause() instanceof Exception cause ? cause : e);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw unavailable(e);
+            }
+        }
+        return present;
+    }
+
     public byte[] get(BlockChecksum checksum) {
         try (InputStream in = s3.getObject(GetObjectArgs.builder().bucket(bucket).object(checksum.objectKey()).build())) {
             // Sized for a block: readAllBytes would grow and copy its buffer several times per block.

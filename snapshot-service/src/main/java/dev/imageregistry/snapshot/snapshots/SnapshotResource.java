@@ -37,7 +37,11 @@ import dev.imageregistry.snapshot.blocks.BlockMap;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 
-/** The EBS direct APIs (StartSnapshot, PutSnapshotBlock, CompleteSnapshot, List*, GetSnapshotBlock) and EC2's DescribeSnapshots/DeleteSnapshot. */
+/**
+ * The EBS direct APIs (StartSnapshot, PutSnapshotBlock, CompleteSnapshot, List*, GetSnapshotBlock) and EC2's
+ * DescribeSnapshots/DeleteSnapshot, plus direct uploads (block-uploads, block-references): the client PUTs blocks
+ * straight to the object store with requests the service signed, keeping the bytes off the service.
+ */
 @Path("/snapshots")
 @Produces(MediaType.APPLICATION_JSON)
 public class SnapshotResource {
@@ -122,6 +126,28 @@ public class SnapshotResource {
         }
         return Response.status(201).entity(written).header("x-amz-Checksum", written.checksum())
                 .header("x-amz-Checksum-Algorithm", written.checksumAlgorithm()).build();
+    }
+
+    @POST
+    @Path("/{snapshotId}/block-uploads")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Direct upload, step 1: for up to 100 Blocks ({BlockIndex, Checksum}), the same checks as "
+            + "PutSnapshotBlock; each answer is Stored=true (the content is already in the bucket) or a Url and "
+            + "Headers: an S3 PUT of the block's 524288 bytes, signed for exactly that SHA-256 (S3 refuses any other "
+            + "body), accepted by S3 until UploadsExpireAt")
+    public BlockMap.BlockUploads blockUploads(@PathParam("snapshotId") String snapshotId, BlockMap.BlockBatch batch) {
+        return blocks.uploads(caller.id(), snapshotId, batch);
+    }
+
+    @POST
+    @Path("/{snapshotId}/block-references")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Direct upload, step 2: puts up to 100 Blocks ({BlockIndex, Checksum}) into the snapshot's "
+            + "map as PutSnapshotBlock does, after checking that the object store holds each one; all or nothing: "
+            + "a block not in the bucket is 409 InvalidBlock.NotUploaded and nothing is referenced")
+    public BlockMap.BlocksReferenced blockReferences(@PathParam("snapshotId") String snapshotId,
+            BlockMap.BlockBatch batch) {
+        return blocks.references(caller.id(), snapshotId, batch);
     }
 
     @GET
