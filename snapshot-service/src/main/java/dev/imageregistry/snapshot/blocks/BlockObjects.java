@@ -5,10 +5,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
+import java.time.Instant;
 
 import javax.net.SocketFactory;
 
@@ -25,7 +22,6 @@ import io.minio.RemoveObjectArgs;
 import io.minio.Signer;
 import io.minio.errors.ErrorResponseException;
 import okhttp3.Dispatcher;
-import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -50,17 +46,11 @@ import okhttp3.Response;
 public class BlockObjects {
     private static final Logger LOG = Logger.getLogger(BlockObjects.class);
     private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
-    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.US)
-            .withZone(ZoneOffset.UTC);
 
     private final MinioClient s3;
     private final OkHttpClient http;
     private final String bucket;
-    private final HttpUrl bucketUrl;
-    private final String hostHeader;
-    private final String region;
-    private final String accessKey;
-    private final String secretKey;
+    private final BlockRequestSigning signing;
 
     public BlockObjects(@ConfigProperty(name = "quarkus.minio.host") String host,
             @ConfigProperty(name = "quarkus.minio.access-key") String accessKey,
@@ -82,15 +72,7 @@ public class BlockObjects {
         this.s3 = MinioClient.builder().endpoint(host).credentials(accessKey, secretKey).region(region)
                 .httpClient(http).build();
         this.bucket = bucket;
-        HttpUrl endpoint = HttpUrl.get(host);
-        // Path style (<endpoint>/<bucket>/<key>), as the MinIO client uses for an endpoint given by address.
-        this.bucketUrl = endpoint.newBuilder().addPathSegment(bucket).build();
-        String hostName = endpoint.host().contains(":") ? "[" + endpoint.host() + "]" : endpoint.host();
-        this.hostHeader = endpoint.port() == HttpUrl.defaultPort(endpoint.scheme()) ? hostName
-                : hostName + ":" + endpoint.port();
-        this.region = region;
-        this.accessKey = accessKey;
-        this.secretKey = secretKey;
+        this.signing = new BlockRequestSigning(host, bucket, region, accessKey, secretKey);
     }
 
     /**
@@ -99,18 +81,15 @@ public class BlockObjects {
      * it. The array is only read, and not after this returns.
      */
     public void put(BlockChecksum checksum, byte[] data) {
-        String hex = checksum.hex();
-        Request unsigned = new Request.Builder()
-                .url(bucketUrl.newBuilder().addPathSegment("blocks").addPathSegment(hex).build())
-                // Signed headers: Host, the date and the payload's SHA-256 (OkHttp adds the others unsigned).
-                .header("Host", hostHeader)
-                .header("x-amz-date", AMZ_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
-                .header("x-amz-content-sha256", hex)
-                .header("Accept-Encoding", "identity")
-                .put(RequestBody.create(data, OCTET_STREAM))
-                .build();
-        try (Response response = http.newCall(Signer.signV4S3(unsigned, region, accessKey, secretKey, hex))
-                .execute()) {
+        Request request;
+        try {
+            // Accept-Encoding is not a signed header (the MinIO signer leaves it out); without it OkHttp asks for gzip.
+            request = signing.put(checksum, Instant.now(), RequestBody.create(data, OCTET_STREAM)).newBuilder()
+                    .header("Accept-Encoding", "identity").build();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("could not sign the PUT of " + checksum.objectKey(), e);
+        }
+        try (Response response = http.newCall(request).execute()) {
             if (!response.isSuccessful()) {
                 String error = response.body().string();
                 String code = error.matches("(?s).*<Code>[^<]*</Code>.*")
@@ -120,12 +99,10 @@ public class BlockObjects {
                 throw new Ec2Exception(503, "ServiceUnavailable", "The block store refused the block (HTTP "
                         + response.code() + code + "); retry the request.");
             }
-        } catch (IOException | java.security.GeneralSecurityException e) {
+        } catch (IOException e) {
             throw unavailable(e);
         }
     }
-
-    private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     /**
      * Which of these blocks are in the bucket as whole blocks (a HEAD each, all in flight at once on the client's
@@ -140,15 +117,8 @@ public class BlockObjects {
             }
             java.util.concurrent.CompletableFuture<Boolean> found = new java.util.concurrent.CompletableFuture<>();
             heads.put(checksum.hex(), found);
-            Request unsigned = new Request.Builder()
-                    .url(bucketUrl.newBuilder().addPathSegment("blocks").addPathSegment(checksum.hex()).build())
-                    .header("Host", hostHeader)
-                    .header("x-amz-date", AMZ_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
-                    .header("x-amz-content-sha256", EMPTY_SHA256)
-                    .head()
-                    .build();
             try {
-                http.newCall(Signer.signV4S3(unsigned, region, accessKey, secretKey, EMPTY_SHA256))
+                http.newCall(signing.head(checksum, Instant.now()))
                         .enqueue(new okhttp3.Callback() {
                             @Override
                             public void onFailure(okhttp3.Call call, IOException e) {

@@ -2,11 +2,7 @@ package dev.imageregistry.snapshot.blocks;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,8 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import io.minio.Signer;
-import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 
@@ -39,15 +33,9 @@ import okhttp3.RequestBody;
 public class BlockUploadRequests {
     /** How long S3 accepts a header-signed request after its x-amz-date (AWS and MinIO: 15 minutes). */
     public static final Duration S3_CLOCK_WINDOW = Duration.ofMinutes(15);
-    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.US)
-            .withZone(ZoneOffset.UTC);
     private static final RequestBody NO_BODY = RequestBody.create(new byte[0]);
 
-    private final HttpUrl bucketUrl;
-    private final String hostHeader;
-    private final String region;
-    private final String accessKey;
-    private final String secretKey;
+    private final BlockRequestSigning signing;
 
     /** What the client sends: a PUT of the block's 524288 bytes to url, with exactly these headers. */
     public record SignedPut(String url, Map<String, String> headers) {
@@ -59,16 +47,8 @@ public class BlockUploadRequests {
             @ConfigProperty(name = "quarkus.minio.secret-key") String secretKey,
             @ConfigProperty(name = "quarkus.minio.region", defaultValue = "us-east-1") String region,
             @ConfigProperty(name = "imageregistry.blocks.bucket") String bucket) {
-        HttpUrl endpoint = HttpUrl.get(publicEndpoint.filter(e -> !e.isBlank()).orElse(host));
-        // Path style (<endpoint>/<bucket>/<key>), as the presigned download URLs and the service's own PUTs.
-        this.bucketUrl = endpoint.newBuilder().addPathSegment(bucket).build();
-        String hostName = endpoint.host().contains(":") ? "[" + endpoint.host() + "]" : endpoint.host();
-        // What every HTTP client sends as Host for this URL: the port only when it is not the scheme's default.
-        this.hostHeader = endpoint.port() == HttpUrl.defaultPort(endpoint.scheme()) ? hostName
-                : hostName + ":" + endpoint.port();
-        this.region = region;
-        this.accessKey = accessKey;
-        this.secretKey = secretKey;
+        this.signing = new BlockRequestSigning(publicEndpoint.filter(e -> !e.isBlank()).orElse(host), bucket, region,
+                accessKey, secretKey);
     }
 
     /** When requests signed now stop being accepted by S3. */
@@ -81,22 +61,13 @@ public class BlockUploadRequests {
      * every HTTP client sends as Host by itself (and many, like Java's, refuse to set it explicitly).
      */
     public SignedPut of(BlockChecksum checksum, Instant signedAt) {
-        String hex = checksum.hex();
-        String date = AMZ_DATE.format(ZonedDateTime.ofInstant(signedAt, ZoneOffset.UTC));
-        Request unsigned = new Request.Builder()
-                .url(bucketUrl.newBuilder().addPathSegment("blocks").addPathSegment(hex).build())
-                .header("Host", hostHeader)
-                .header("x-amz-date", date)
-                .header("x-amz-content-sha256", hex)
-                // The body is not signed, its declared SHA-256 is: the empty body here is never sent.
-                .put(NO_BODY)
-                .build();
         try {
-            Request signed = Signer.signV4S3(unsigned, region, accessKey, secretKey, hex);
+            // The empty body here is never sent: the client sends the block, which S3 checks against the hash.
+            Request signed = signing.put(checksum, signedAt, NO_BODY);
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Authorization", signed.header("Authorization"));
-            headers.put("x-amz-date", date);
-            headers.put("x-amz-content-sha256", hex);
+            headers.put("x-amz-date", signed.header("x-amz-date"));
+            headers.put("x-amz-content-sha256", signed.header("x-amz-content-sha256"));
             return new SignedPut(signed.url().toString(), headers);
         } catch (java.security.GeneralSecurityException e) {
             // Signing is local; a failure here is a configuration error, not an S3 outage.
