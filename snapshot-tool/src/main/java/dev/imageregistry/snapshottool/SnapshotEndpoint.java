@@ -158,27 +158,7 @@ public final class SnapshotEndpoint {
      * not the signed one) is final.
      */
     public void putDirect(BlockUpload upload, byte[] data) {
-        Exception lastFailure = null;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            try {
-                if (putOnce(upload, data)) {
-                    return;
-                }
-                lastFailure = new IOException("server error");
-            } catch (IOException e) {
-                lastFailure = e;
-            }
-            try {
-                Thread.sleep(Math.min(8000, 250L << attempt));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-        URI where = URI.create(upload.url());
-        throw new IllegalStateException("PUT " + where.getScheme() + "://" + where.getAuthority() + where.getPath()
-                + " (object store) failed after " + ATTEMPTS + " attempts: " + lastFailure.getMessage()
-                + "; if the object store is not reachable from here, upload with --via-service", lastFailure);
+        withObjectStoreRetries("PUT", upload.url(), "upload", () -> putOnce(upload, data));
     }
 
     /** True when the object store took the block; false on a 5xx (worth another attempt). */
@@ -283,10 +263,24 @@ public final class SnapshotEndpoint {
      * and 5xx are retried with backoff; 403 is {@link UrlRefused} (the caller may ask for a fresh URL).
      */
     public void fetchDirect(String url, byte[] into) {
+        withObjectStoreRetries("GET", url, "download", () -> fetchOnce(url, into));
+    }
+
+    /** One request to the object store: true when done, false on a 5xx (worth another attempt). */
+    private interface ObjectStoreRequest {
+        boolean send() throws IOException;
+    }
+
+    /**
+     * Sends a request to the object store until it succeeds: connection failures and 5xx are retried with
+     * backoff; what the request itself throws otherwise (UrlRefused, a final refusal) goes to the caller. After
+     * the last attempt the failure names the store's address (never the signed query) and the way around it.
+     */
+    private static void withObjectStoreRetries(String method, String url, String verb, ObjectStoreRequest request) {
         Exception lastFailure = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
-                if (fetchOnce(url, into)) {
+                if (request.send()) {
                     return;
                 }
                 lastFailure = new IOException("server error");
@@ -301,9 +295,9 @@ public final class SnapshotEndpoint {
             }
         }
         URI where = URI.create(url);
-        throw new IllegalStateException("GET " + where.getScheme() + "://" + where.getAuthority() + where.getPath()
+        throw new IllegalStateException(method + " " + where.getScheme() + "://" + where.getAuthority() + where.getPath()
                 + " (object store) failed after " + ATTEMPTS + " attempts: " + lastFailure.getMessage()
-                + "; if the object store is not reachable from here, download with --via-service", lastFailure);
+                + "; if the object store is not reachable from here, " + verb + " with --via-service", lastFailure);
     }
 
     /** True when the block was read; false on a 5xx (worth another attempt). */
