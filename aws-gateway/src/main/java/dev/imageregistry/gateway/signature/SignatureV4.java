@@ -1,0 +1,344 @@
+package dev.imageregistry.gateway.signature;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import dev.imageregistry.gateway.wire.AwsError;
+import dev.imageregistry.gateway.wire.QueryParameters;
+
+/**
+ * Verifies AWS Signature Version 4, in a header ({@code Authorization: AWS4-HMAC-SHA256 …}) or in the query string
+ * (a presigned URL): rebuilds the canonical request from what arrived, derives the signing key from the access key's
+ * secret and the credential scope, and compares the signatures in constant time. A request dated more than 15
+ * minutes from now, or a presigned one past its expiry, is refused, so a captured request cannot be replayed later.
+ */
+public final class SignatureV4 {
+    public static final String ALGORITHM = "AWS4-HMAC-SHA256";
+    public static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+    static final Duration MAX_SKEW = Duration.ofMinutes(15);
+    static final long MAX_PRESIGNED_SECONDS = 7 * 24 * 3600;
+    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+    private static final HexFormat HEX = HexFormat.of();
+    private static final Set<String> SERVICES = Set.of("ec2", "sts", "ebs");
+
+    private final Function<String, AccessKey> keys;
+    private final Clock clock;
+    private final Map<String, byte[]> signingKeys = new ConcurrentHashMap<>();
+
+    public SignatureV4(Function<String, AccessKey> keys, Clock clock) {
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    /** The parts of a signature, as the Authorization header or the presigned query names them. */
+    record Signature(String accessKeyId, String date, String region, String service, List<String> signedHeaders,
+            String signature, String amzDate, boolean presigned, long expiresSeconds) {
+    }
+
+    /**
+     * The Region and service a request is signed for, read without verifying anything: a gateway routes a request
+     * for another Region before that Region's gateway verifies it. Null when the request is not signed.
+     */
+    public static String[] scope(SignedRequest request) {
+        try {
+            Signature signature = parse(request, Refusals.EC2);
+            return signature == null ? null : new String[] {signature.region(), signature.service()};
+        } catch (AwsError e) {
+            return null;
+        }
+    }
+
+    /** The verified caller, or the refusal AWS would answer ({@code fallbackService} names the service of an unsigned request). */
+    public Caller verify(SignedRequest request, String fallbackService) {
+        Signature signature = parse(request, Refusals.of(fallbackService));
+        Refusals refusals = Refusals.of(signature == null ? fallbackService : signature.service());
+        if (signature == null) {
+            throw refusals.missing();
+        }
+        if (!SERVICES.contains(signature.service())) {
+            throw refusals.scope("Credential should be scoped to a valid service: 'ec2', 'sts' or 'ebs', not '"
+                    + signature.service() + "'.");
+        }
+        Instant signedAt = signedAt(signature, refusals);
+        if (!signature.amzDate().startsWith(signature.date())) {
+            throw refusals.scope("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '"
+                    + signature.date() + "' != '" + signature.amzDate().substring(0, 8) + "'");
+        }
+        Instant now = clock.instant();
+        if (signature.presigned()) {
+            if (signature.expiresSeconds() < 1 || signature.expiresSeconds() > MAX_PRESIGNED_SECONDS) {
+                throw refusals.incomplete("X-Amz-Expires must be between 1 and " + MAX_PRESIGNED_SECONDS + " seconds.");
+            }
+            if (now.isAfter(signedAt.plusSeconds(signature.expiresSeconds())) || signedAt.isAfter(now.plus(MAX_SKEW))) {
+                throw refusals.expired("Request has expired.");
+            }
+        } else if (Duration.between(signedAt, now).abs().compareTo(MAX_SKEW) > 0) {
+            throw refusals.expired("Request has expired: it is dated " + signature.amzDate()
+                    + ", more than 15 minutes from the server's time " + AMZ_DATE.format(now.atOffset(ZoneOffset.UTC)) + ".");
+        }
+        AccessKey key = keys.apply(signature.accessKeyId());
+        if (key == null) {
+            throw refusals.unknownKey();
+        }
+        byte[] signingKey = signingKey(key, signature);
+        boolean matches = false;
+        for (String payloadHash : payloadHashes(request, signature)) {
+            String stringToSign = ALGORITHM + "\n" + signature.amzDate() + "\n" + signature.date() + "/"
+                    + signature.region() + "/" + signature.service() + "/aws4_request\n"
+                    + HEX.formatHex(sha256(canonicalRequest(request, signature, payloadHash).getBytes(StandardCharsets.UTF_8)));
+            byte[] expected = HEX.formatHex(hmac(signingKey, stringToSign)).getBytes(StandardCharsets.US_ASCII);
+            matches |= MessageDigest.isEqual(expected, signature.signature().getBytes(StandardCharsets.US_ASCII));
+        }
+        if (!matches) {
+            throw refusals.mismatch();
+        }
+        return new Caller(key.accessKeyId(), key.account(), key.userName(), signature.region(), signature.service());
+    }
+
+    private static Instant signedAt(Signature signature, Refusals refusals) {
+        try {
+            return LocalDateTime.parse(signature.amzDate(), AMZ_DATE).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            throw refusals.incomplete("The date of the request (" + signature.amzDate()
+                    + ") is not an ISO 8601 basic timestamp such as 20261203T130405Z.");
+        }
+    }
+
+    /**
+     * What the body's hash may be in the canonical request. A header-signed request names it in
+     * {@code x-amz-content-sha256} (then it must be the body's), or it is the body's; a presigned URL's is the body's
+     * or, as the SDKs presign, {@code UNSIGNED-PAYLOAD}.
+     */
+    private static List<String> payloadHashes(SignedRequest request, Signature signature) {
+        String declared = request.header("x-amz-content-sha256");
+        if (declared != null) {
+            if (!declared.equals(UNSIGNED_PAYLOAD)) {
+                String actual = HEX.formatHex(sha256(request.body()));
+                if (!actual.equalsIgnoreCase(declared)) {
+                    throw new AwsError(400, "XAmzContentSHA256Mismatch",
+                            "The provided 'x-amz-content-sha256' header does not match what was computed.");
+                }
+            }
+            return List.of(declared);
+        }
+        String body = HEX.formatHex(sha256(request.body()));
+        return signature.presigned() ? List.of(body, UNSIGNED_PAYLOAD) : List.of(body);
+    }
+
+    static String canonicalRequest(SignedRequest request, Signature signature, String payloadHash) {
+        StringBuilder canonical = new StringBuilder(512);
+        canonical.append(request.method()).append('\n');
+        canonical.append(canonicalPath(request.rawPath())).append('\n');
+        canonical.append(canonicalQuery(request.rawQuery(), signature.presigned())).append('\n');
+        for (String name : signature.signedHeaders()) {
+            canonical.append(name).append(':').append(canonicalHeaderValue(request.headers().get(name))).append('\n');
+        }
+        canonical.append('\n').append(String.join(";", signature.signedHeaders())).append('\n').append(payloadHash);
+        return canonical.toString();
+    }
+
+    /** Services other than S3 sign the path as sent, encoded once more (the SDKs' "double encoding"). */
+    private static String canonicalPath(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty()) {
+            return "/";
+        }
+        return encode(rawPath, false);
+    }
+
+    private static String canonicalQuery(String rawQuery, boolean presigned) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return "";
+        }
+        List<String[]> pairs = new ArrayList<>();
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = QueryParameters.decodeComponent(equals < 0 ? pair : pair.substring(0, equals));
+            String value = equals < 0 ? "" : QueryParameters.decodeComponent(pair.substring(equals + 1));
+            if (presigned && name.equals("X-Amz-Signature")) {
+                continue;
+            }
+            pairs.add(new String[] {encode(name, true), encode(value, true)});
+        }
+        pairs.sort((a, b) -> a[0].equals(b[0]) ? a[1].compareTo(b[1]) : a[0].compareTo(b[0]));
+        StringBuilder query = new StringBuilder();
+        for (String[] pair : pairs) {
+            if (query.length() > 0) {
+                query.append('&');
+            }
+            query.append(pair[0]).append('=').append(pair[1]);
+        }
+        return query.toString();
+    }
+
+    private static String canonicalHeaderValue(List<String> values) {
+        if (values == null) {
+            return "";
+        }
+        List<String> trimmed = new ArrayList<>(values.size());
+        for (String value : values) {
+            trimmed.add(value.trim().replaceAll("\\s+", " "));
+        }
+        return String.join(",", trimmed);
+    }
+
+    /** RFC 3986 encoding as SigV4 defines it: only A–Z a–z 0–9 - _ . ~ stay as they are ('/' too in a path). */
+    static String encode(String value, boolean encodeSlash) {
+        StringBuilder out = new StringBuilder(value.length() + 16);
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    || c == '.' || c == '~' || (c == '/' && !encodeSlash)) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    private static Signature parse(SignedRequest request, Refusals refusals) {
+        String authorization = request.header("authorization");
+        Map<String, String> query = presignedParameters(request.rawQuery());
+        if (authorization != null) {
+            return parseHeader(authorization, request, refusals);
+        }
+        if (query.containsKey("X-Amz-Algorithm") || query.containsKey("X-Amz-Signature") || query.containsKey("X-Amz-Credential")) {
+            return parsePresigned(query, refusals);
+        }
+        return null;
+    }
+
+    private static Signature parseHeader(String authorization, SignedRequest request, Refusals refusals) {
+        if (!authorization.startsWith(ALGORITHM + " ")) {
+            throw refusals.incomplete("Only AWS Signature Version 4 (" + ALGORITHM + ") is accepted.");
+        }
+        Map<String, String> parts = new LinkedHashMap<>();
+        for (String part : authorization.substring(ALGORITHM.length() + 1).split(",")) {
+            String trimmed = part.trim();
+            int equals = trimmed.indexOf('=');
+            if (equals > 0) {
+                parts.put(trimmed.substring(0, equals), trimmed.substring(equals + 1));
+            }
+        }
+        for (String required : List.of("Credential", "SignedHeaders", "Signature")) {
+            if (!parts.containsKey(required)) {
+                throw refusals.incomplete("Authorization header requires '" + required + "' parameter. Authorization="
+                        + ALGORITHM + " …");
+            }
+        }
+        String amzDate = request.header("x-amz-date");
+        if (amzDate == null) {
+            throw refusals.incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+        }
+        return signature(parts.get("Credential"), parts.get("SignedHeaders"), parts.get("Signature"), amzDate, false, 0,
+                refusals);
+    }
+
+    private static Signature parsePresigned(Map<String, String> query, Refusals refusals) {
+        for (String required : List.of("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders",
+                "X-Amz-Signature")) {
+            if (!query.containsKey(required)) {
+                throw refusals.incomplete("AWS query-string parameters must include '" + required + "'.");
+            }
+        }
+        if (!ALGORITHM.equals(query.get("X-Amz-Algorithm"))) {
+            throw refusals.incomplete("X-Amz-Algorithm must be " + ALGORITHM + ".");
+        }
+        long expires;
+        try {
+            expires = Long.parseLong(query.getOrDefault("X-Amz-Expires", "900"));
+        } catch (NumberFormatException e) {
+            throw refusals.incomplete("X-Amz-Expires must be a number of seconds.");
+        }
+        return signature(query.get("X-Amz-Credential"), query.get("X-Amz-SignedHeaders"), query.get("X-Amz-Signature"),
+                query.get("X-Amz-Date"), true, expires, refusals);
+    }
+
+    private static Signature signature(String credential, String signedHeaders, String signature, String amzDate,
+            boolean presigned, long expires, Refusals refusals) {
+        String[] scope = credential.split("/");
+        if (scope.length != 5 || !scope[4].equals("aws4_request") || scope[0].isEmpty()) {
+            throw refusals.incomplete("Credential must have the form <access key ID>/<date>/<region>/<service>/aws4_request.");
+        }
+        List<String> headers = List.of(signedHeaders.toLowerCase().split(";"));
+        if (!headers.contains("host")) {
+            throw refusals.incomplete("The host header must be signed.");
+        }
+        if (!signature.matches("[0-9a-f]{64}")) {
+            throw refusals.incomplete("The signature must be 64 lower-case hexadecimal digits.");
+        }
+        return new Signature(scope[0], scope[1], scope[2], scope[3], headers, signature, amzDate, presigned, expires);
+    }
+
+    private static Map<String, String> presignedParameters(String rawQuery) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (rawQuery == null || !rawQuery.contains("X-Amz-")) {
+            return parameters;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int equals = pair.indexOf('=');
+            if (equals > 0 && pair.startsWith("X-Amz-")) {
+                parameters.put(pair.substring(0, equals), QueryParameters.decodeComponent(pair.substring(equals + 1)));
+            }
+        }
+        return parameters;
+    }
+
+    private byte[] signingKey(AccessKey key, Signature signature) {
+        String cacheKey = key.accessKeyId() + '/' + signature.date() + '/' + signature.region() + '/' + signature.service()
+                + '/' + key.secretAccessKey().hashCode();
+        byte[] cached = signingKeys.get(cacheKey);
+        if (cached == null) {
+            byte[] dateKey = hmac(("AWS4" + key.secretAccessKey()).getBytes(StandardCharsets.UTF_8), signature.date());
+            byte[] regionKey = hmac(dateKey, signature.region());
+            byte[] serviceKey = hmac(regionKey, signature.service());
+            cached = hmac(serviceKey, "aws4_request");
+            if (signingKeys.size() > 10_000) {
+                signingKeys.clear();
+            }
+            signingKeys.put(cacheKey, cached);
+        }
+        return cached;
+    }
+
+    private static byte[] hmac(byte[] key, String data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data == null ? new byte[0] : data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.imageregistry.gateway.snapshots;
+
+import static dev.imageregistry.gateway.ec2.Ec2Action.action;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import software.amazon.awssdk.services.ec2.model.*;
+
+import dev.imageregistry.gateway.ec2.ActionFamily;
+import dev.imageregistry.gateway.ec2.Ec2Action;
+import dev.imageregistry.gateway.services.RegionServices;
+import dev.imageregistry.gateway.services.Service;
+import dev.imageregistry.gateway.services.ServiceQuery;
+import io.vertx.core.http.HttpMethod;
+
+/** Snapshots, answered by the Region's snapshot-service. */
+@ApplicationScoped
+public class SnapshotActions implements ActionFamily {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final RegionServices services;
+
+    public SnapshotActions(RegionServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public List<Ec2Action> actions() {
+        return List.of(
+                action("DescribeSnapshots", DescribeSnapshotsRequest::builder, DescribeSnapshotsResponse::builder)
+                        .accepts("SnapshotIds", "OwnerIds", "Filters.Name", "Filters.Values", "MaxResults", "NextToken")
+                        .handledBy(call -> {
+                            JsonNode answer = services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
+                                    .addRepeated("SnapshotId", call.input().get("SnapshotIds"))
+                                    .addRepeated("Owner", call.input().get("OwnerIds"))
+                                    .addFilters(call.input().get("Filters"))
+                                    .add("MaxResults", call.input().get("MaxResults"))
+                                    .add("NextToken", call.input().get("NextToken")), null, call.account());
+                            ObjectNode result = JSON.objectNode();
+                            ArrayNode snapshots = result.putArray("Snapshots");
+                            answer.path("Snapshots").forEach(snapshot -> snapshots.add(asEc2(snapshot)));
+                            if (answer.hasNonNull("NextToken")) {
+                                result.put("NextToken", answer.get("NextToken").asText());
+                            }
+                            return result;
+                        }),
+                action("DeleteSnapshot", DeleteSnapshotRequest::builder, DeleteSnapshotResponse::builder)
+                        .accepts("SnapshotId")
+                        .dryRunChecks(call -> services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots"
+                                + ServiceQuery.of().add("SnapshotId", call.required("SnapshotId", "SnapshotId"))
+                                        .add("Owner", "self"), null, call.account()))
+                        .handledBy(call -> {
+                            services.call(Service.SNAPSHOT, HttpMethod.DELETE, "/snapshots/"
+                                    + call.required("SnapshotId", "SnapshotId"), null, call.account());
+                            return JSON.objectNode();
+                        }));
+    }
+
+    /**
+     * A snapshot as EC2 describes it: the snapshot-service's {@code Status} is the model's {@code State}; snapshots
+     * here are uploaded, not taken from a volume, so their volume is EC2's placeholder {@code vol-ffffffff}.
+     */
+    static ObjectNode asEc2(JsonNode snapshot) {
+        ObjectNode ec2 = snapshot.deepCopy();
+        if (ec2.has("Status")) {
+            ec2.set("State", ec2.remove("Status"));
+        }
+        String state = ec2.path("State").asText();
+        ec2.put("Progress", state.equals("completed") ? "100%" : state.equals("pending") ? "0%" : "");
+        ec2.put("VolumeId", "vol-ffffffff");
+        ec2.put("Encrypted", false);
+        ec2.put("StorageTier", "standard");
+        return ec2;
+    }
+}

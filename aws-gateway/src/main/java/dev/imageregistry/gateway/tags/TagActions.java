@@ -1,0 +1,224 @@
+package dev.imageregistry.gateway.tags;
+
+import static dev.imageregistry.gateway.ec2.Ec2Action.action;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
+import software.amazon.awssdk.services.ec2.model.CreateTagsResponse;
+import software.amazon.awssdk.services.ec2.model.DeleteTagsRequest;
+import software.amazon.awssdk.services.ec2.model.DeleteTagsResponse;
+import software.amazon.awssdk.services.ec2.model.DescribeTagsRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeTagsResponse;
+
+import dev.imageregistry.gateway.ec2.ActionCall;
+import dev.imageregistry.gateway.ec2.ActionFamily;
+import dev.imageregistry.gateway.ec2.Ec2Action;
+import dev.imageregistry.gateway.ec2.Wildcards;
+import dev.imageregistry.gateway.services.RegionServices;
+import dev.imageregistry.gateway.services.Service;
+import dev.imageregistry.gateway.services.ServiceQuery;
+import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.http.HttpMethod;
+
+/**
+ * Tags by resource ID, whichever service owns the resource. Images are tagged in the registry; snapshots and instances
+ * carry the tags they were created with (DescribeTags lists those), but are not re-tagged here yet.
+ */
+@ApplicationScoped
+public class TagActions implements ActionFamily {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final Pattern IMAGE_ID = Pattern.compile("ami-([0-9a-f]{8}|[0-9a-f]{17})");
+    private static final Pattern SNAPSHOT_ID = Pattern.compile("snap-([0-9a-f]{8}|[0-9a-f]{17})");
+    private static final Pattern INSTANCE_ID = Pattern.compile("i-([0-9a-f]{8}|[0-9a-f]{17})");
+    private static final List<String> FILTERS = List.of("key", "value", "resource-id", "resource-type");
+
+    private final RegionServices services;
+
+    public TagActions(RegionServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public List<Ec2Action> actions() {
+        return List.of(
+                action("CreateTags", CreateTagsRequest::builder, CreateTagsResponse::builder)
+                        .accepts("Resources", "Tags.Key", "Tags.Value")
+                        .dryRunChecks(call -> owned(call))
+                        .handledBy(call -> {
+                            if (!call.input().has("Tags")) {
+                                throw AwsError.missingParameter("Tag.N");
+                            }
+                            change(call, HttpMethod.POST);
+                            return JSON.objectNode();
+                        }),
+                action("DeleteTags", DeleteTagsRequest::builder, DeleteTagsResponse::builder)
+                        .accepts("Resources", "Tags.Key", "Tags.Value")
+                        .dryRunChecks(call -> owned(call))
+                        .handledBy(call -> {
+                            change(call, HttpMethod.DELETE);
+                            return JSON.objectNode();
+                        }),
+                action("DescribeTags", DescribeTagsRequest::builder, DescribeTagsResponse::builder)
+                        .accepts("Filters.Name", "Filters.Values", "MaxResults", "NextToken")
+                        .handledBy(this::describe));
+    }
+
+    /**
+     * Every resource is checked (well-formed, taggable here, the caller's) before any is changed, so a refused request
+     * changes nothing.
+     */
+    private void change(ActionCall call, HttpMethod method) {
+        List<String> images = owned(call);
+        ObjectNode body = null;
+        if (call.input().has("Tags")) {
+            body = JSON.objectNode();
+            body.set("Tags", call.input().get("Tags"));
+        }
+        for (String imageId : images) {
+            services.call(Service.REGISTRY, method, "/images/" + imageId + "/tags", body, call.account());
+        }
+    }
+
+    private List<String> owned(ActionCall call) {
+        JsonNode resources = call.input().get("Resources");
+        if (resources == null || resources.isEmpty()) {
+            throw AwsError.missingParameter("ResourceId.N");
+        }
+        List<String> images = new ArrayList<>();
+        for (JsonNode resource : resources) {
+            String id = resource.asText();
+            if (IMAGE_ID.matcher(id).matches()) {
+                images.add(id);
+            } else if (SNAPSHOT_ID.matcher(id).matches() || INSTANCE_ID.matcher(id).matches()) {
+                throw AwsError.unsupported("Changing the tags of " + id + " after it was created");
+            } else {
+                throw new AwsError(400, "InvalidID", "The ID '" + id + "' is not valid");
+            }
+        }
+        ServiceQuery query = ServiceQuery.of().add("Owner", "self");
+        images.forEach(id -> query.add("ImageId", id));
+        JsonNode found = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + query, null, call.account()).path("Images");
+        for (String id : images) {
+            boolean mine = false;
+            for (JsonNode image : found) {
+                mine |= image.path("ImageId").asText().equals(id);
+            }
+            if (!mine) {
+                throw new AwsError(400, "InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+            }
+        }
+        return images;
+    }
+
+    private JsonNode describe(ActionCall call) {
+        Map<String, List<Pattern>> filters = new TreeMap<>();
+        for (JsonNode filter : call.input().path("Filters")) {
+            String name = filter.path("Name").asText();
+            if (!FILTERS.contains(name)) {
+                throw AwsError.invalidParameterValue("The filter '" + name + "' is invalid");
+            }
+            List<Pattern> values = filters.computeIfAbsent(name, n -> new ArrayList<>());
+            filter.path("Values").forEach(v -> values.add(Pattern.compile(Wildcards.regex(v.asText()))));
+        }
+        int maxResults = call.input().path("MaxResults").asInt(1000);
+        if (maxResults < 5 || maxResults > 1000) {
+            throw AwsError.invalidParameterValue("MaxResults must be between 5 and 1000.");
+        }
+        String after = call.input().hasNonNull("NextToken") ? token(call.input().get("NextToken").asText()) : null;
+        List<ObjectNode> tags = new ArrayList<>();
+        collect(tags, "image", images(call));
+        collect(tags, "snapshot", all(call, Service.SNAPSHOT, "/snapshots?Owner=self", "Snapshots"));
+        List<JsonNode> instances = new ArrayList<>();
+        for (JsonNode reservation : all(call, Service.LAUNCH, "/instances", "Reservations")) {
+            reservation.path("Instances").forEach(instances::add);
+        }
+        collect(tags, "instance", instances);
+        tags.sort(Comparator.comparing((ObjectNode t) -> t.get("ResourceId").asText()).thenComparing(t -> t.get("Key").asText()));
+        ObjectNode result = JSON.objectNode();
+        ArrayNode page = result.putArray("Tags");
+        for (ObjectNode tag : tags) {
+            String position = tag.get("ResourceId").asText() + "\u0000" + tag.get("Key").asText();
+            if (after != null && position.compareTo(after) <= 0 || !matches(tag, filters)) {
+                continue;
+            }
+            if (page.size() == maxResults) {
+                result.put("NextToken", Base64.getUrlEncoder().encodeToString(
+                        page.get(page.size() - 1).get("ResourceId").asText().concat("\u0000")
+                                .concat(page.get(page.size() - 1).get("Key").asText()).getBytes(StandardCharsets.UTF_8)));
+                break;
+            }
+            page.add(tag);
+        }
+        return result;
+    }
+
+    private static boolean matches(ObjectNode tag, Map<String, List<Pattern>> filters) {
+        for (Map.Entry<String, List<Pattern>> filter : filters.entrySet()) {
+            String value = switch (filter.getKey()) {
+                case "key" -> tag.get("Key").asText();
+                case "value" -> tag.get("Value").asText();
+                case "resource-id" -> tag.get("ResourceId").asText();
+                default -> tag.get("ResourceType").asText();
+            };
+            if (filter.getValue().stream().noneMatch(p -> p.matcher(value).matches())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void collect(List<ObjectNode> tags, String type, List<JsonNode> resources) {
+        String idMember = switch (type) {
+            case "image" -> "ImageId";
+            case "snapshot" -> "SnapshotId";
+            default -> "InstanceId";
+        };
+        for (JsonNode resource : resources) {
+            for (JsonNode tag : resource.path("Tags")) {
+                tags.add(JSON.objectNode().put("ResourceId", resource.path(idMember).asText()).put("ResourceType", type)
+                        .put("Key", tag.path("Key").asText()).put("Value", tag.path("Value").asText("")));
+            }
+        }
+    }
+
+    private List<JsonNode> images(ActionCall call) {
+        return all(call, Service.REGISTRY, "/images?Owner=self&IncludeDeprecated=true", "Images");
+    }
+
+    /** Every page of a describe call of the caller's own resources. */
+    private List<JsonNode> all(ActionCall call, Service service, String path, String member) {
+        List<JsonNode> all = new ArrayList<>();
+        String next = null;
+        do {
+            String page = path + (path.contains("?") ? "&" : "?") + "MaxResults=1000"
+                    + (next == null ? "" : "&NextToken=" + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8));
+            JsonNode answer = services.call(service, HttpMethod.GET, page, null, call.account());
+            answer.path(member).forEach(all::add);
+            next = answer.hasNonNull("NextToken") ? answer.get("NextToken").asText() : null;
+        } while (next != null);
+        return all;
+    }
+
+    private static String token(String token) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw AwsError.invalidParameterValue("The NextToken is not valid.");
+        }
+    }
+}
