@@ -138,6 +138,7 @@ public final class RegionManifests {
         for (ImageRegistryService service : ImageRegistryService.ALL) {
             files.put("50-" + service.name() + ".yaml", service(service));
         }
+        files.put("50-" + AwsGateway.NAME + ".yaml", gateway());
         files.put("90-monitoring.yaml", List.of(serviceMonitor(), alerts()));
         return files;
     }
@@ -161,6 +162,8 @@ public final class RegionManifests {
             maps.add(new ConfigMapBuilder().withMetadata(meta(service.name() + "-config", service.name()))
                     .withData(serviceConfig(service)).build());
         }
+        maps.add(new ConfigMapBuilder().withMetadata(meta(AwsGateway.NAME + "-config", AwsGateway.NAME))
+                .withData(gatewayConfig()).build());
         return maps;
     }
 
@@ -170,6 +173,16 @@ public final class RegionManifests {
         data.put("KAFKA_BOOTSTRAP_SERVERS", KAFKA_CLUSTER + "-kafka-bootstrap:" + KAFKA_PORT);
         data.put("JWT_ISSUER", all.identity().issuer());
         data.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "/etc/image-registry/identity/" + all.identity().publicKeyFile());
+        data.putAll(javaAgentConfig(true));
+        return data;
+    }
+
+    /**
+     * The JVM's options and the OpenTelemetry agent's settings, the same in every service and the gateway;
+     * {@code dataClients}: with the settings of the Kafka and JDBC instrumentations (the gateway has neither).
+     */
+    private Map<String, String> javaAgentConfig(boolean dataClients) {
+        Map<String, String> data = new LinkedHashMap<>();
         // The OpenTelemetry agent (quarkus-opentelemetry does not resolve for this Quarkus version) records the
         // spans: HTTP, Kafka clients, the S3 HTTP client, and the platform's own (outbox relay, projections, copy
         // worker), which carry W3C trace context across the outbox and the copy queue: one copy is one trace.
@@ -183,10 +196,12 @@ public final class RegionManifests {
         // Parent-based: a copy sampled where it was asked for stays sampled in every service and Region it crosses.
         data.put("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
         data.put("OTEL_TRACES_SAMPLER_ARG", all.tracing().sampleRatio());
-        data.put("OTEL_INSTRUMENTATION_KAFKA_EXPERIMENTAL_SPAN_ATTRIBUTES", "true");
-        // A span per SQL statement would dwarf a copy's trace (the relay, projections and progress run several per
-        // event) and costs in every request; turn it on while diagnosing the database.
-        data.put("OTEL_INSTRUMENTATION_JDBC_ENABLED", "false");
+        if (dataClients) {
+            data.put("OTEL_INSTRUMENTATION_KAFKA_EXPERIMENTAL_SPAN_ATTRIBUTES", "true");
+            // A span per SQL statement would dwarf a copy's trace (the relay, projections and progress run several per
+            // event) and costs in every request; turn it on while diagnosing the database.
+            data.put("OTEL_INSTRUMENTATION_JDBC_ENABLED", "false");
+        }
         data.put("OTEL_RESOURCE_ATTRIBUTES", "cloud.region=" + region.name() + ",k8s.namespace.name=" + region.namespace());
         return data;
     }
@@ -215,6 +230,41 @@ public final class RegionManifests {
             }
         }
         return data;
+    }
+
+    /**
+     * What the aws-gateway reads (its whole configuration: it is given no Kafka, database or S3 settings): this
+     * Region's services by their Service names, every Region's gateway as this one reaches it, the mounted Secrets'
+     * files, and the identity provider's issuer, which the tokens it signs for the services carry.
+     */
+    Map<String, String> gatewayConfig() {
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("HTTP_PORT", Integer.toString(AwsGateway.PORT));
+        data.put("REGION", region.name());
+        data.put("JWT_ISSUER", all.identity().issuer());
+        for (ImageRegistryService service : ImageRegistryService.ALL) {
+            data.put(AwsGateway.SERVICE_URL_VARIABLES.get(service.name()), "http://" + service.name() + ":" + service.port());
+        }
+        data.put("GATEWAY_REGIONS", String.join(",", all.regions().stream().map(r -> r.name() + "=" + gatewayAddress(r)).toList()));
+        data.put("GATEWAY_ACCOUNT_ALIASES", String.join(",", all.gateway().accountAliases().entrySet().stream()
+                .map(alias -> alias.getKey() + "=" + alias.getValue()).toList()));
+        // Paths of files on Secret volumes (see gateway()), not secrets.
+        data.put("GATEWAY_ACCESS_KEYS_FILE", AwsGateway.ACCESS_KEYS_DIRECTORY + "/" + Regions.Gateway.ACCESS_KEYS_FILE);
+        data.put("TOKEN_SIGNING_KEY_LOCATION", AwsGateway.SIGNING_KEY_DIRECTORY + "/" + all.identity().gatewaySigningKeyFile());
+        data.put("OTEL_SERVICE_NAME", AwsGateway.NAME);
+        data.putAll(javaAgentConfig(false));
+        return data;
+    }
+
+    /**
+     * {@code other}'s gateway as this Region's gateway reaches it: in the same cluster (this Region too) its Service,
+     * in another cluster its Ingress (https://, the host of its certificate).
+     */
+    String gatewayAddress(Region other) {
+        if (region.remoteFrom(other)) {
+            return all.gatewayUrl(other);
+        }
+        return "http://" + AwsGateway.NAME + "." + other.namespace() + ".svc:" + AwsGateway.PORT;
     }
 
     /** The environment variable of one Kafka client setting of {@code peer}, e.g. ..._US_EAST_1_SASL_MECHANISM. */
@@ -707,8 +757,9 @@ public final class RegionManifests {
             // The API is for every caller that holds a token (ingress controller, other clusters' tools).
             ingress.add(new NetworkPolicyIngressRuleBuilder().withPorts(tcp(service.port())).build());
         } else {
+            // Prometheus, and the Region's aws-gateway (its REPLICATOR_URL).
             ingress.add(new NetworkPolicyIngressRuleBuilder()
-                    .withFrom(namespacePeer(all.monitoring().prometheusNamespace()))
+                    .withFrom(namespacePeer(all.monitoring().prometheusNamespace()), podPeer(AwsGateway.NAME))
                     .withPorts(tcp(service.port())).build());
         }
         List<NetworkPolicyEgressRule> egress = new ArrayList<>();
@@ -770,7 +821,8 @@ public final class RegionManifests {
         return new ServiceMonitorBuilder().withMetadata(meta("image-registry", null)).withNewSpec()
                 .withNewSelector().addToMatchLabels("app.kubernetes.io/part-of", PART_OF)
                 .addNewMatchExpression().withKey("app.kubernetes.io/name").withOperator("In")
-                .withValues(ImageRegistryService.ALL.stream().map(ImageRegistryService::name).toList())
+                .withValues(java.util.stream.Stream.concat(ImageRegistryService.ALL.stream().map(ImageRegistryService::name),
+                        java.util.stream.Stream.of(AwsGateway.NAME)).toList())
                 .endMatchExpression().endSelector()
                 .addNewEndpoint().withPort("http").withPath("/q/metrics").withInterval("15s")
                 // Every series carries its Region, so one Grafana shows all Regions side by side.
@@ -805,6 +857,156 @@ public final class RegionManifests {
         return new RuleBuilder().withAlert(name).withExpr(new IntOrString(expr)).withFor(duration)
                 .addToLabels("severity", severity).addToLabels("region", region.name())
                 .addToAnnotations("summary", summary).build();
+    }
+
+    // ---------------------------------------------------------------- the aws-gateway: the Region's AWS endpoint
+
+    /** Secret volumes the gateway reads: group-readable (its fsGroup) and no more, mounted whole (never subPath). */
+    private static final int SECRET_FILE_MODE = 0440;
+
+    private List<Object> gateway() {
+        String name = AwsGateway.NAME;
+        ImageRegistryService.Sizing sizing = AwsGateway.SIZING;
+        List<Object> objects = new ArrayList<>();
+        objects.add(new ServiceAccountBuilder().withMetadata(meta(name, name)).withAutomountServiceAccountToken(false).build());
+        Container container = new ContainerBuilder()
+                .withName(name)
+                .withImage(all.images().of(name))
+                .withImagePullPolicy("IfNotPresent")
+                .addNewEnvFrom().withNewConfigMapRef().withName(name + "-config").endConfigMapRef().endEnvFrom()
+                .addNewPort().withName("http").withContainerPort(AwsGateway.PORT).endPort()
+                // No migrations, no catch-up: it starts in seconds.
+                .withStartupProbe(probe("/q/health/started", "http", 24))
+                .withLivenessProbe(probe("/q/health/live", "http", 3))
+                .withReadinessProbe(probe("/q/health/ready", "http", 3))
+                .withResources(resources(sizing.cpuRequest(), sizing.cpuLimit(), sizing.memory()))
+                .withSecurityContext(containerSecurity(APP_UID))
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                // Whole Secrets, not subPath: Kubernetes updates them in place, and the gateway re-reads the keys file.
+                .addNewVolumeMount().withName("access-keys").withMountPath(AwsGateway.ACCESS_KEYS_DIRECTORY).withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("token-signing").withMountPath(AwsGateway.SIGNING_KEY_DIRECTORY).withReadOnly(true).endVolumeMount()
+                .build();
+        objects.add(new DeploymentBuilder().withMetadata(meta(name, name)).withNewSpec()
+                // No replicas: the HorizontalPodAutoscaler owns the count, and a re-apply must not reset it.
+                .withNewSelector().withMatchLabels(selector(name)).endSelector()
+                .withNewStrategy().withType("RollingUpdate").withNewRollingUpdate()
+                .withMaxUnavailable(new IntOrString(0)).withMaxSurge(new IntOrString(1)).endRollingUpdate().endStrategy()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(labels(name))
+                .addToAnnotations("image-registry.dev/config-hash", hash(gatewayConfig()))
+                .endMetadata()
+                .withNewSpec()
+                .withServiceAccountName(name).withAutomountServiceAccountToken(false)
+                .withTerminationGracePeriodSeconds(30L)
+                .withSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true).withRunAsUser(APP_UID)
+                        .withRunAsGroup(APP_UID).withFsGroup(APP_UID)
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build())
+                .withTopologySpreadConstraints(spread(name))
+                .withContainers(container)
+                .addNewVolume().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("256Mi")).endEmptyDir().endVolume()
+                .addNewVolume().withName("access-keys").withNewSecret().withSecretName(all.gateway().accessKeysSecret())
+                .withDefaultMode(SECRET_FILE_MODE)
+                .addNewItem().withKey(Regions.Gateway.ACCESS_KEYS_FILE).withPath(Regions.Gateway.ACCESS_KEYS_FILE).endItem()
+                .endSecret().endVolume()
+                .addNewVolume().withName("token-signing").withNewSecret().withSecretName(all.identity().gatewaySigningKeySecret())
+                .withDefaultMode(SECRET_FILE_MODE)
+                .addNewItem().withKey(all.identity().gatewaySigningKeyFile()).withPath(all.identity().gatewaySigningKeyFile()).endItem()
+                .endSecret().endVolume()
+                .endSpec()
+                .endTemplate()
+                .endSpec().build());
+        objects.add(new ServiceBuilder().withMetadata(meta(name, name)).withNewSpec()
+                .withSelector(selector(name))
+                .addNewPort().withName("http").withPort(AwsGateway.PORT).withTargetPort(new IntOrString("http")).endPort()
+                .endSpec().build());
+        objects.add(new PodDisruptionBudgetBuilder().withMetadata(meta(name, name)).withNewSpec()
+                .withMinAvailable(new IntOrString(1))
+                .withNewSelector().withMatchLabels(selector(name)).endSelector()
+                .endSpec().build());
+        objects.add(new HorizontalPodAutoscalerBuilder().withMetadata(meta(name, name)).withNewSpec()
+                .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName(name).endScaleTargetRef()
+                .withMinReplicas(sizing.minReplicas()).withMaxReplicas(sizing.maxReplicas())
+                .addNewMetric().withType("Resource").withNewResource().withName("cpu")
+                .withNewTarget().withType("Utilization").withAverageUtilization(70).endTarget().endResource().endMetric()
+                .endSpec().build());
+        objects.add(gatewayNetworkPolicy());
+        objects.add(gatewayIngress());
+        return objects;
+    }
+
+    /**
+     * In: the ingress controller (every caller from outside, and the gateways of Regions in other clusters), the
+     * gateways of Regions in this cluster (requests signed for this Region), Prometheus. Out: DNS, this Region's four
+     * services on their HTTP ports, the other Regions' gateways (in this cluster their pods, elsewhere the network of
+     * their Ingress), the tracing collector. No database, Kafka or S3.
+     */
+    private Object gatewayNetworkPolicy() {
+        List<NetworkPolicyPeer> callers = new ArrayList<>();
+        callers.add(namespacePeer(all.ingress().controllerNamespace()));
+        for (Region peer : peers()) {
+            if (!region.remoteFrom(peer)) {
+                callers.add(gatewayOf(peer));
+            }
+        }
+        callers.add(namespacePeer(all.monitoring().prometheusNamespace()));
+        List<NetworkPolicyEgressRule> egress = new ArrayList<>();
+        egress.add(new NetworkPolicyEgressRuleBuilder()
+                .withTo(new NetworkPolicyPeerBuilder().withNamespaceSelector(new LabelSelector()).withNewPodSelector()
+                        .addToMatchLabels("k8s-app", "kube-dns").endPodSelector().build())
+                .withPorts(port("UDP", 53), port("TCP", 53)).build());
+        for (ImageRegistryService service : ImageRegistryService.ALL) {
+            egress.add(new NetworkPolicyEgressRuleBuilder().withTo(podPeer(service.name())).withPorts(tcp(service.port())).build());
+        }
+        // Regions in other clusters: at their Ingress, in their network, on the port of their URL (once per network
+        // and port: peers may share a network).
+        java.util.Set<Map.Entry<String, Integer>> remoteGateways = new java.util.LinkedHashSet<>();
+        for (Region peer : peers()) {
+            if (region.remoteFrom(peer)) {
+                remoteGateways.add(Map.entry(peer.external().cidr(), urlPort(all.gatewayUrl(peer))));
+            } else {
+                egress.add(new NetworkPolicyEgressRuleBuilder().withTo(gatewayOf(peer)).withPorts(tcp(AwsGateway.PORT)).build());
+            }
+        }
+        for (Map.Entry<String, Integer> remote : remoteGateways) {
+            egress.add(new NetworkPolicyEgressRuleBuilder()
+                    .withTo(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(remote.getKey()).endIpBlock().build())
+                    .withPorts(tcp(remote.getValue())).build());
+        }
+        egress.add(new NetworkPolicyEgressRuleBuilder()
+                .withTo(new NetworkPolicyPeerBuilder().withNamespaceSelector(namespaceSelector(all.tracing().collectorNamespace())).build())
+                .withPorts(tcp(4317)).build());
+        return new NetworkPolicyBuilder().withMetadata(meta(AwsGateway.NAME, AwsGateway.NAME)).withNewSpec()
+                .withNewPodSelector().withMatchLabels(selector(AwsGateway.NAME)).endPodSelector()
+                .withPolicyTypes("Ingress", "Egress")
+                .withIngress(new NetworkPolicyIngressRuleBuilder().withFrom(callers).withPorts(tcp(AwsGateway.PORT)).build())
+                .withEgress(egress)
+                .endSpec().build();
+    }
+
+    /** The aws-gateway pods of {@code peer} (a Region in this cluster). */
+    private static NetworkPolicyPeer gatewayOf(Region peer) {
+        return new NetworkPolicyPeerBuilder().withNamespaceSelector(namespaceSelector(peer.namespace()))
+                .withNewPodSelector().withMatchLabels(selector(AwsGateway.NAME)).endPodSelector().build();
+    }
+
+    /**
+     * The Region's public AWS endpoint: TLS for its host (certificate in Secret {@code gateway.tlsSecret}, from the
+     * platform team or cert-manager), terminated at the controller, which passes the Host header (part of every SigV4
+     * signature) on unchanged. Only the path {@code /}: EC2's and STS's query APIs are POSTs (or GETs) to it, and the
+     * gateway's {@code /q/} health and metrics paths stay inside the cluster.
+     */
+    private Object gatewayIngress() {
+        String host = all.gatewayHost(region);
+        return new io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder()
+                .withMetadata(meta(AwsGateway.NAME, AwsGateway.NAME))
+                .withNewSpec()
+                .withIngressClassName(all.ingress().className())
+                .addNewTl().withHosts(host).withSecretName(all.gateway().tlsSecret()).endTl()
+                .addNewRule().withHost(host).withNewHttp()
+                .addNewPath().withPath("/").withPathType("Exact").withNewBackend().withNewService().withName(AwsGateway.NAME)
+                .withNewPort().withName("http").endPort().endService().endBackend().endPath()
+                .endHttp().endRule()
+                .endSpec().build();
     }
 
     // ---------------------------------------------------------------- small pieces
@@ -900,6 +1102,11 @@ public final class RegionManifests {
     private String configHash(ImageRegistryService service) {
         Map<String, String> config = new TreeMap<>(sharedConfig());
         config.putAll(serviceConfig(service));
+        return hash(config);
+    }
+
+    private static String hash(Map<String, String> config) {
+        config = new TreeMap<>(config);
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(config.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);

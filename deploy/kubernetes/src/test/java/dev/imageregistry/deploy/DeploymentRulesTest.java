@@ -50,6 +50,11 @@ class DeploymentRulesTest {
 
     /** Names of environment variables and ConfigMap keys that would carry a secret value. */
     private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(PASSWORD|SECRET|ACCESS_KEY|TOKEN|CREDENTIAL|PRIVATE|JAAS).*");
+    /**
+     * A variable naming where a secret is (GATEWAY_ACCESS_KEYS_FILE, TOKEN_SIGNING_KEY_LOCATION), not the secret: an
+     * absolute path. GatewayRulesTest checks such paths are files of mounted Secrets.
+     */
+    private static final Pattern SECRET_PATH_NAME = Pattern.compile(".*_(FILE|LOCATION)");
     private static final Set<String> EVERY_SERVICE_NEEDS = Set.of("REGION", "HTTP_PORT", "KAFKA_BOOTSTRAP_SERVERS", "DB_URL",
             "DB_USER", "DB_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "JWT_ISSUER", "JAVA_TOOL_OPTIONS",
             "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_PROPAGATORS");
@@ -91,17 +96,25 @@ class DeploymentRulesTest {
         }
     }
 
+    /** The Region's four services and its aws-gateway, by name and HTTP port. */
+    private static Map<String, Integer> deployed() {
+        Map<String, Integer> deployed = new LinkedHashMap<>();
+        ImageRegistryService.ALL.forEach(service -> deployed.put(service.name(), service.port()));
+        deployed.put(AwsGateway.NAME, AwsGateway.PORT);
+        return deployed;
+    }
+
     @Test
     void everyServiceOfEveryRegionIsDeployedWithItsCompanions() {
         for (Regions.Region region : regions.regions()) {
             String r = region.name();
-            for (ImageRegistryService service : ImageRegistryService.ALL) {
-                String name = service.name();
+            for (Map.Entry<String, Integer> service : deployed().entrySet()) {
+                String name = service.getKey();
                 Deployment deployment = named(r, Deployment.class, name);
                 Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
                 assertEquals(regions.images().of(name), container.getImage(), r + " " + name + " image");
                 assertFalse(container.getImage().endsWith(":latest"), "pinned tag");
-                assertEquals(service.port(), container.getPorts().get(0).getContainerPort());
+                assertEquals(service.getValue(), container.getPorts().get(0).getContainerPort(), r + " " + name + " port");
 
                 Service svc = named(r, Service.class, name);
                 assertTrue(selects(svc.getSpec().getSelector(), deployment.getSpec().getTemplate()), r + " Service " + name + " selects its pods");
@@ -166,7 +179,7 @@ class DeploymentRulesTest {
                 }
             }
         }
-        assertEquals(regions.regions().size() * (ImageRegistryService.ALL.size() + 1), containers);
+        assertEquals(regions.regions().size() * (deployed().size() + 1), containers, "the services, the gateway and MinIO");
     }
 
     private static void assertNotEquals(Object unexpected, Object actual, String message) {
@@ -180,7 +193,8 @@ class DeploymentRulesTest {
                 assertFalse(Set.of("Secret", "SealedSecret").contains(document.kind()), document.where() + ": Secrets are created by the operator, not applied from here");
                 for (JsonNode env : document.tree().findValues("env")) {
                     for (JsonNode variable : env) {
-                        if (SECRET_NAME.matcher(variable.path("name").asText()).matches() || variable.path("name").asText().endsWith("_USER")) {
+                        if (secretNamed(variable.path("name").asText(), variable.path("value").asText(null))
+                                || variable.path("name").asText().endsWith("_USER")) {
                             assertTrue(variable.path("value").isMissingNode(), document.where() + ": " + variable.path("name").asText() + " inline");
                             assertFalse(variable.path("valueFrom").path("secretKeyRef").isMissingNode(),
                                     document.where() + ": " + variable.path("name").asText() + " must come from a Secret");
@@ -190,11 +204,19 @@ class DeploymentRulesTest {
             }
             for (ConfigMap map : all(region, ConfigMap.class)) {
                 map.getData().forEach((key, value) -> {
-                    assertFalse(SECRET_NAME.matcher(key).matches(), region + " ConfigMap " + map.getMetadata().getName() + " holds " + key);
+                    assertFalse(secretNamed(key, value), region + " ConfigMap " + map.getMetadata().getName() + " holds " + key);
                     assertFalse(value.contains("BEGIN") && value.contains("PRIVATE KEY"), "private key in a ConfigMap");
                 });
             }
         }
+    }
+
+    /** Whether a variable (or ConfigMap key) with this name and value would carry a secret. */
+    private static boolean secretNamed(String name, String value) {
+        if (SECRET_PATH_NAME.matcher(name).matches() && value != null && value.startsWith("/") && !value.contains(" ")) {
+            return false;
+        }
+        return SECRET_NAME.matcher(name).matches();
     }
 
     @Test
@@ -363,12 +385,12 @@ class DeploymentRulesTest {
             var endpoint = monitor.getSpec().getEndpoints().get(0);
             assertEquals("/q/metrics", endpoint.getPath());
             assertTrue(endpoint.getRelabelings().stream().anyMatch(l -> "region".equals(l.getTargetLabel()) && r.equals(l.getReplacement())));
-            for (ImageRegistryService service : ImageRegistryService.ALL) {
-                Service svc = named(r, Service.class, service.name());
+            for (String name : deployed().keySet()) {
+                Service svc = named(r, Service.class, name);
                 Map<String, String> labels = svc.getMetadata().getLabels();
                 assertTrue(monitor.getSpec().getSelector().getMatchLabels().entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey()))));
                 assertTrue(monitor.getSpec().getSelector().getMatchExpressions().stream()
-                        .allMatch(e -> e.getValues().contains(labels.get(e.getKey()))), r + " monitor selects " + service.name());
+                        .allMatch(e -> e.getValues().contains(labels.get(e.getKey()))), r + " monitor selects " + name);
                 assertTrue(svc.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(endpoint.getPort())));
             }
         }
@@ -410,11 +432,15 @@ class DeploymentRulesTest {
         NetworkPolicy policy = policies.get(0);
         assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes(), "both directions are restricted");
         assertFalse(policy.getSpec().getEgress().stream().anyMatch(rule -> rule.getTo().isEmpty()), region + ": an egress rule to anywhere");
-        if (!pod.getMetadata().getLabels().get("app.kubernetes.io/name").equals("region-replicator")) {
+        String name = pod.getMetadata().getLabels().get("app.kubernetes.io/name");
+        if (!name.equals("region-replicator")) {
+            // The gateway passes requests signed for another Region to that Region's gateway, and to nothing else there.
             boolean crossesNamespaces = policy.getSpec().getEgress().stream().flatMap(rule -> rule.getTo().stream())
                     .anyMatch(peer -> peer.getNamespaceSelector() != null && peer.getPodSelector() != null
-                            && !"kube-dns".equals(peer.getPodSelector().getMatchLabels().get("k8s-app")));
-            assertFalse(crossesNamespaces, region + ": only the replicator talks to other Regions");
+                            && !"kube-dns".equals(peer.getPodSelector().getMatchLabels().get("k8s-app"))
+                            && !(name.equals(AwsGateway.NAME)
+                                && AwsGateway.NAME.equals(peer.getPodSelector().getMatchLabels().get("app.kubernetes.io/name"))));
+            assertFalse(crossesNamespaces, region + " " + name + ": only the replicator talks to other Regions' services");
         }
     }
 

@@ -21,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The Grafana dashboard users import and the container builds the manifests' images come from. */
 class ObservabilityTest {
 
-    /** Series the services export today (platform EventMetrics, Micrometer, JVM). */
+    /** Series the services export today (platform EventMetrics, aws-gateway's AwsEndpoint, Micrometer, JVM). */
     static final Set<String> EXPORTED = Set.of("imageregistry_events_published_total", "imageregistry_events_consumed_total",
             "imageregistry_events_rejected_total", "imageregistry_read_model_lag_events",
+            "imageregistry_gateway_requests_total", "imageregistry_gateway_forwarded_total",
             "http_server_requests_seconds_bucket", "http_server_requests_seconds_count", "jvm_memory_used_bytes");
     /** Series the dashboard expects the services to add (listed in deploy/README.md). */
     static final Set<String> EXPECTED = Set.of("imageregistry_blocks_bytes_total", "imageregistry_copy_blocks_done",
@@ -60,6 +61,16 @@ class ObservabilityTest {
             assertTrue(used.contains(needed), "the dashboard shows " + needed);
         }
         assertTrue(String.join("|", titles).contains("p99"));
+        List<String> gateway = new ArrayList<>();
+        dashboard.path("panels").forEach(panel -> panel.path("targets").forEach(target -> {
+            if (target.path("expr").asText().contains("service=\"" + AwsGateway.NAME + "\"")) {
+                gateway.add(target.path("expr").asText());
+            }
+        }));
+        assertTrue(gateway.stream().anyMatch(e -> e.contains("http_server_requests_seconds_count") && e.contains("status")),
+                "the dashboard shows the gateway's requests by status (its errors)");
+        assertTrue(gateway.stream().anyMatch(e -> e.contains("histogram_quantile(0.99") && e.contains("http_server_requests_seconds_bucket")),
+                "the dashboard shows the gateway's latency");
         assertTrue(String.join("|", titles).contains("Launches and refusals"));
     }
 
@@ -87,6 +98,22 @@ class ObservabilityTest {
             Matcher from = Pattern.compile("(?m)^FROM (\\S+)").matcher(text);
             assertTrue(from.find() && from.group(1).matches(".+:[0-9][^:]*"), service.name() + " pins its base image");
         }
+    }
+
+    /**
+     * The aws-gateway's image, built the same way, once its module has its container build (the manifests run it as
+     * user 185 with the agent on JAVA_TOOL_OPTIONS, on port 8080). Skipped while aws-gateway has no Dockerfile.jvm.
+     */
+    @Test
+    void theGatewayImageIsBuiltLikeTheServices() throws IOException {
+        Path dockerfile = AppliedManifests.MODULE.getParent().getParent().resolve(AwsGateway.NAME).resolve("src/main/docker/Dockerfile.jvm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(dockerfile), dockerfile + " does not exist yet");
+        String text = Files.readString(dockerfile);
+        assertTrue(text.contains("\nUSER " + RegionManifests.APP_UID + "\n"), "runs as the user the manifests expect");
+        assertTrue(text.contains("COPY target/quarkus-app/lib/ /deployments/lib/"), "ships the Quarkus fast-jar");
+        assertTrue(text.contains(" " + RegionManifests.OTEL_AGENT + "\n"), "carries the agent JAVA_TOOL_OPTIONS loads");
+        assertTrue(text.contains("\nEXPOSE " + AwsGateway.PORT + "\n"), "port");
+        assertTrue(text.contains("JAVA_MAX_MEM_RATIO"), "sizes the heap from the container");
     }
 
     private static long count(String text, char c) {
