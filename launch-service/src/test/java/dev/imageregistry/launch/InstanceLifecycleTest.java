@@ -143,6 +143,15 @@ class InstanceLifecycleTest {
                 .body("Errors[0].Code", equalTo("InvalidInstanceID.NotFound"));
         owner.action("stop", List.of("i-123")).statusCode(400)
                 .body("Errors[0].Code", equalTo("InvalidInstanceID.Malformed"));
+        // EC2's older IDs (8 hex digits) are well formed: unknown ones are not found, not malformed.
+        owner.action("stop", List.of("i-1a2b3c4d")).statusCode(400)
+                .body("Errors[0].Code", equalTo("InvalidInstanceID.NotFound"));
+        owner.action("terminate", List.of(instance, "i-1a2b3c4d")).statusCode(400)
+                .body("Errors[0].Code", equalTo("InvalidInstanceID.NotFound"));
+        owner.as().queryParam("InstanceId", "i-1a2b3c4d").get("/instances").then().statusCode(400)
+                .body("Errors[0].Code", equalTo("InvalidInstanceID.NotFound"));
+        owner.as().get("/volumes/vol-1a2b3c4d/blocks/0").then().statusCode(400)
+                .body("Errors[0].Code", equalTo("InvalidVolume.NotFound"));
         owner.action("stop", List.of()).statusCode(400).body("Errors[0].Code", equalTo("MissingParameter"));
         await().atMost(Duration.ofSeconds(10)).until(() -> owner.state(instance).equals("running"));
     }
@@ -226,6 +235,7 @@ class InstanceLifecycleTest {
                 .body("ImageReferences.Arn", contains("arn:aws:ec2:us-east-1:" + other.account() + ":instance/" + theirs));
         owner.as().get("/images/ami-nope/references").then().statusCode(400)
                 .body("Errors[0].Code", equalTo("InvalidAMIID.Malformed"));
+        owner.as().get("/images/ami-1a2b3c4d/references").then().statusCode(200).body("ImageReferences", hasSize(0));
         new Api(RegistryPlayer.account()).as().get("/images/" + image + "/references").then().statusCode(200)
                 .body("ImageReferences", hasSize(0));
     }

@@ -133,6 +133,9 @@ class LaunchPermissionsTest {
         owner.run("ami-123").statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Malformed"));
         owner.run("snap-0123456789abcdef0").statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Malformed"));
         owner.run(RegistryPlayer.imageId()).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.NotFound"));
+        // EC2's older IDs (8 hex digits) are well formed: an unknown one is not found, not malformed.
+        owner.run("ami-1a2b3c4d").statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.NotFound"));
+        owner.run("ami-1a2b3c4d5").statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Malformed"));
         owner.as().body("{}").post("/instances").then().statusCode(400).body("Errors[0].Code", equalTo("MissingParameter"));
     }
 

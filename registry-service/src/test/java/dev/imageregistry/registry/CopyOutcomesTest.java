@@ -95,6 +95,25 @@ class CopyOutcomesTest {
                 .statusCode(200)
                 .body("Images[0].State", equalTo("failed"))
                 .body("Images[0].StateReason.Code", equalTo("InvalidAMIName.Duplicate")));
+        // The failed copy's reason is filterable; the pending copy has none. Both show EC2's fixed members.
+        as(owner).get("/images?Owner=self&Filter.1.Name=state-reason-code&Filter.1.Value.1=InvalidAMIName.Duplicate")
+                .then().body("Images.ImageId", contains(clash));
+        as(owner).get("/images?Owner=self&Filter.1.Name=state-reason-code&Filter.1.Value.1=*.Dup?icate").then()
+                .body("Images.ImageId", contains(clash));
+        as(owner).get("/images?Owner=self&Filter.1.Name=state-reason-code&Filter.1.Value.1=Client.*").then()
+                .body("Images", empty());
+        as(owner).queryParam("Owner", "self").queryParam("Filter.1.Name", "state-reason-message")
+                .queryParam("Filter.1.Value.1", "*already in use*").get("/images").then()
+                .body("Images.ImageId", contains(clash));
+        as(owner).queryParam("Owner", "self").queryParam("Filter.1.Name", "state-reason-message")
+                .queryParam("Filter.1.Value.1", "already in use").get("/images").then().body("Images", empty());
+        as(owner).get("/images?Owner=self&Filter.1.Name=block-device-mapping.encrypted&Filter.1.Value.1=false").then()
+                .body("Images", empty());
+        as(owner).get("/images?ImageId=" + imageId).then()
+                .body("Images[0].ImageLocation", equalTo(owner + "/" + name))
+                .body("Images[0].RootDeviceType", equalTo("ebs"))
+                .body("Images[0].Hypervisor", equalTo("xen"))
+                .body("Images[0].CreationDate", matchesPattern(ImageActionsTest.EC2_TIME));
         try (TopicTap tap = new TopicTap(bootstrap(), "image-events")) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertEquals(List.of("ImageCopyRequested"),

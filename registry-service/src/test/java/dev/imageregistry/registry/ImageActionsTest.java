@@ -67,8 +67,19 @@ class ImageActionsTest {
                 .body("Images[0].BlockDeviceMappings[0].Ebs.VolumeSize", equalTo(8))
                 .body("Images[0].BlockDeviceMappings[0].Ebs.VolumeType", equalTo("gp3"))
                 .body("Images[0].BlockDeviceMappings[0].Ebs.DeleteOnTermination", equalTo(true))
-                .body("Images[0].CreationDate", notNullValue());
+                .body("Images[0].BlockDeviceMappings[0].Ebs.Encrypted", equalTo(false))
+                // What EC2 returns for every EBS-backed Linux image, and Terraform's most_recent sorts by.
+                .body("Images[0].ImageLocation", equalTo(ALICE + "/" + name))
+                .body("Images[0].ImageType", equalTo("machine"))
+                .body("Images[0].Hypervisor", equalTo("xen"))
+                .body("Images[0].PlatformDetails", equalTo("Linux/UNIX"))
+                .body("Images[0].UsageOperation", equalTo("RunInstances"))
+                .body("Images[0]", not(hasKey("Platform")))
+                .body("Images[0].CreationDate", matchesPattern(EC2_TIME));
     }
+
+    /** EC2's time text: UTC, exactly milliseconds, Z (e.g. 2026-12-03T13:04:05.123Z). */
+    static final String EC2_TIME = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z";
 
     @Test
     void registerRefusesBadInputWithEc2CodesAndChangesNothing() {
@@ -86,6 +97,7 @@ class ImageActionsTest {
         refused(body(prefix + "-a", mine, Map.of("Name", "x".repeat(129))), "InvalidAMIName.Malformed");
         refused(body(taken, mine, Map.of()), "InvalidAMIName.Duplicate");
         refused(body(prefix + "-b", "snap-" + hex(17), Map.of()), "InvalidSnapshot.NotFound");
+        refused(body(prefix + "-b", "snap-" + hex(8), Map.of()), "InvalidSnapshot.NotFound");
         refused(body(prefix + "-c", bobs, Map.of()), "InvalidSnapshot.NotFound");
         refused(body(prefix + "-d", deleted, Map.of()), "InvalidSnapshot.NotFound");
         refused(body(prefix + "-e", "snap-nothex", Map.of()), "InvalidSnapshotID.Malformed");
@@ -109,7 +121,9 @@ class ImageActionsTest {
     @Test
     void describeRefusesMalformedAndUnknownIdsAndAbsurdPages() {
         error(as(ALICE).get("/images?ImageId=ami-123"), "InvalidAMIID.Malformed");
+        error(as(ALICE).get("/images?ImageId=ami-" + hex(9)), "InvalidAMIID.Malformed");
         error(as(ALICE).get("/images?ImageId=ami-" + hex(17)), "InvalidAMIID.NotFound");
+        error(as(ALICE).get("/images?IncludeDisabled=maybe"), "InvalidParameterValue");
         error(as(ALICE).get("/images?MaxResults=2"), "InvalidParameterValue");
         error(as(ALICE).get("/images?MaxResults=1000000"), "InvalidParameterValue");
         error(as(ALICE).get("/images?MaxResults=ten"), "InvalidParameterValue");
@@ -119,6 +133,25 @@ class ImageActionsTest {
         error(as(ALICE).get("/images?ImageId=ami-" + hex(17) + "&MaxResults=5"), "InvalidParameterCombination");
         error(as(ALICE).get("/images?Filter.1.Value.1=x"), "MissingParameter");
         error(as(ALICE).get("/images/ami-" + hex(17) + "/attributes/kernel"), "InvalidParameterValue");
+    }
+
+    /** EC2 still accepts IDs of 8 hex digits (resources of before 2016): well formed, so unknown ones are NotFound. */
+    @Test
+    void legacyEightDigitIdsAreNotFoundRatherThanMalformed() {
+        String legacy = "ami-" + hex(8);
+        error(as(ALICE).get("/images?ImageId=" + legacy), "InvalidAMIID.NotFound");
+        error(as(ALICE).get("/images?ImageId.1=ami-" + hex(17) + "&ImageId.2=" + legacy), "InvalidAMIID.NotFound");
+        error(as(ALICE).get("/images/" + legacy + "/attributes/description"), "InvalidAMIID.NotFound");
+        error(as(ALICE).get("/images/" + legacy + "/attributes/launchPermission"), "InvalidAMIID.NotFound");
+        error(as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "k", "Value", "v")))).post("/images/" + legacy + "/tags"),
+                "InvalidAMIID.NotFound");
+        error(as(ALICE).post("/images/" + legacy + "/disable"), "InvalidAMIID.NotFound");
+        error(as(ALICE).delete("/images/" + legacy), "InvalidAMIID.NotFound");
+        // A copy of it: no Region of this registry has an image of that shape.
+        error(as(ALICE).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", legacy, "Name", uniqueName("legacy")))
+                .post("/images/copy"), "InvalidAMIID.NotFound");
+        as(ALICE).get("/images?Owner=self&Filter.1.Name=image-id&Filter.1.Value.1=" + legacy).then().statusCode(200)
+                .body("Images", empty());
     }
 
     @Test
@@ -155,6 +188,107 @@ class ImageActionsTest {
         }
         org.junit.jupiter.api.Assertions.assertEquals(seen.size(), new java.util.HashSet<>(seen).size(), "a page repeated an image");
         org.junit.jupiter.api.Assertions.assertTrue(seen.containsAll(ids), "a page skipped an image");
+    }
+
+    /** Each EC2 filter whose data the registry holds: what it names matches, nothing else does; wildcards anywhere. */
+    @Test
+    void everyEc2FilterMatchesWhatItNamesAndNothingElse() {
+        String owner = account();
+        String first = completedSnapshot(database, owner, 8);
+        String second = completedSnapshot(database, owner, 8);
+        String prefix = uniqueName("filters");
+        String a = as(owner).body(body(prefix + "-a", first, Map.of("Description", "a*b?c\\d_e%"))).post("/images")
+                .then().statusCode(200).extract().path("ImageId");
+        Map<String, Object> other = body(prefix + "-b", second, Map.of("EnaSupport", false, "BlockDeviceMappings", List.of(
+                Map.of("DeviceName", "/dev/xvda", "Ebs", Map.of("SnapshotId", second, "VolumeSize", 16,
+                        "VolumeType", "gp2", "DeleteOnTermination", false)),
+                Map.of("DeviceName", "/dev/sdf", "Ebs", Map.of("SnapshotId", second, "VolumeSize", 20,
+                        "VolumeType", "st1", "DeleteOnTermination", false)))));
+        other.remove("ImdsSupport");
+        String b = as(owner).body(other).post("/images").then().statusCode(200).extract().path("ImageId");
+        List<String> both = List.of(a, b);
+        List<String> onlyA = List.of(a);
+        List<String> onlyB = List.of(b);
+        List<String> none = List.of();
+
+        matching(owner, both, "root-device-type", "ebs");
+        matching(owner, both, "root-device-type", "instance-store", "e?s");
+        matching(owner, none, "root-device-type", "instance-store");
+        matching(owner, both, "image-type", "machine");
+        matching(owner, none, "image-type", "kernel", "ramdisk");
+        matching(owner, none, "platform", "windows");
+        matching(owner, both, "platform-details", "Linux/UNIX");
+        matching(owner, both, "platform-details", "*UNIX");
+        matching(owner, none, "platform-details", "Windows", "Red Hat*");
+        matching(owner, both, "hypervisor", "xen");
+        matching(owner, none, "hypervisor", "ovm");
+        matching(owner, both, "usage-operation", "RunInstances");
+        matching(owner, none, "usage-operation", "RunInstances:0002");
+
+        String created = as(owner).get("/images?ImageId=" + a).then().extract().path("Images[0].CreationDate");
+        matching(owner, onlyA, "creation-date", created);
+        matching(owner, both, "creation-date", "????-??-??T*Z");
+        matching(owner, none, "creation-date", "1999-*", created.replace(".", ":"));
+
+        matching(owner, onlyA, "ena-support", "true");
+        matching(owner, onlyB, "ena-support", "false");
+        matching(owner, both, "ena-support", "true", "false");
+        error(as(owner).get("/images?Filter.1.Name=ena-support&Filter.1.Value.1=yes"), "InvalidParameterValue");
+        matching(owner, onlyA, "imds-support", "v2.0");
+        matching(owner, onlyA, "imds-support", "v*");
+        matching(owner, none, "imds-support", "v1.0");
+
+        matching(owner, onlyB, "block-device-mapping.device-name", "/dev/sdf");
+        matching(owner, both, "block-device-mapping.device-name", "/dev/xvd?");
+        matching(owner, none, "block-device-mapping.device-name", "/dev/sdz");
+        matching(owner, onlyA, "block-device-mapping.volume-size", "8");
+        matching(owner, onlyB, "block-device-mapping.volume-size", "2?");
+        matching(owner, both, "block-device-mapping.volume-size", "8", "16");
+        matching(owner, none, "block-device-mapping.volume-size", "9");
+        matching(owner, onlyA, "block-device-mapping.volume-type", "gp3");
+        matching(owner, both, "block-device-mapping.volume-type", "gp?");
+        matching(owner, onlyB, "block-device-mapping.volume-type", "st1");
+        matching(owner, none, "block-device-mapping.volume-type", "io2");
+        matching(owner, onlyA, "block-device-mapping.delete-on-termination", "true");
+        matching(owner, onlyB, "block-device-mapping.delete-on-termination", "false");
+        matching(owner, both, "block-device-mapping.encrypted", "false");
+        matching(owner, none, "block-device-mapping.encrypted", "true");
+        matching(owner, onlyB, "block-device-mapping.snapshot-id", second);
+        matching(owner, both, "block-device-mapping.snapshot-id", first, "snap-*");
+        matching(owner, none, "block-device-mapping.snapshot-id", "snap-" + hex(8));
+
+        matching(owner, none, "source-instance-id", "i-*");
+        matching(owner, none, "state-reason-code", "*");
+        matching(owner, none, "deprecation-time", "*");
+
+        // Wildcards anywhere; a backslash makes *, ? and itself literal; % and _ are plain characters.
+        matching(owner, onlyA, "description", "a\\*b\\?c\\\\d_e%");
+        matching(owner, onlyA, "description", "a?b*");
+        matching(owner, onlyA, "description", "*d_e%");
+        matching(owner, none, "description", "a_b*", "a\\*b", "*d?e\\%x");
+        matching(owner, onlyA, "name", "*-a");
+        matching(owner, both, "name", prefix + "-?");
+        matching(owner, none, "name", prefix);
+        matching(owner, onlyA, "image-id", a);
+        matching(owner, both, "image-id", "ami-*");
+        matching(owner, onlyB, "image-id", b, "ami-" + hex(8));
+        matching(owner, both, "owner-id", owner);
+        matching(owner, both, "owner-id", owner.substring(0, 4) + "*");
+
+        // Filters are ANDed.
+        as(owner).get("/images?Owner=self&Filter.1.Name=block-device-mapping.volume-type&Filter.1.Value.1=gp?"
+                + "&Filter.2.Name=ena-support&Filter.2.Value.1=false&Filter.3.Name=hypervisor&Filter.3.Value.1=xen")
+                .then().statusCode(200).body("Images.ImageId", contains(b));
+    }
+
+    private static void matching(String owner, List<String> expected, String filter, String... values) {
+        var request = as(owner).queryParam("Owner", "self").queryParam("Filter.1.Name", filter);
+        for (int i = 0; i < values.length; i++) {
+            request.queryParam("Filter.1.Value." + (i + 1), values[i]);
+        }
+        List<String> found = request.get("/images").then().statusCode(200).extract().path("Images.ImageId");
+        org.junit.jupiter.api.Assertions.assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(found),
+                filter + "=" + List.of(values));
     }
 
     @Test
@@ -222,8 +356,16 @@ class ImageActionsTest {
         error(as(ALICE).body(Map.of()).put(path), "MissingParameter");
         error(as(ALICE).body(Map.of("DeprecateAt", "tomorrow")).put(path), "InvalidParameterValue");
         as(ALICE).body(Map.of("DeprecateAt", at.toString())).put(path).then().statusCode(200);
-        as(ALICE).get("/images?ImageId=" + imageId).then()
-                .body("Images[0].DeprecationTime", equalTo(at.truncatedTo(ChronoUnit.MINUTES).plusSeconds(60).toString()));
+        // Rounded to the nearest minute, and written as EC2 writes it (milliseconds included).
+        String expected = at.truncatedTo(ChronoUnit.MINUTES).plusSeconds(60).toString().replace(":00Z", ":00.000Z");
+        as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].DeprecationTime", equalTo(expected));
+        as(ALICE).get("/images?Owner=self&Filter.1.Name=deprecation-time&Filter.1.Value.1=" + expected).then()
+                .body("Images.ImageId", contains(imageId));
+        as(ALICE).get("/images?Owner=self&Filter.1.Name=deprecation-time&Filter.1.Value.1="
+                + expected.substring(0, 11) + "*&Filter.2.Name=image-id&Filter.2.Value.1=" + imageId).then()
+                .body("Images.ImageId", contains(imageId));
+        as(ALICE).get("/images?Owner=self&Filter.1.Name=deprecation-time&Filter.1.Value.1="
+                + expected.replace(":00.000Z", ":01.000Z")).then().body("Images.ImageId", not(hasItem(imageId)));
         as(ALICE).delete(path).then().statusCode(200);
         as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].DeprecationTime", nullValue());
     }
@@ -235,7 +377,7 @@ class ImageActionsTest {
                 .post("/images/" + imageId + "/attributes").then().statusCode(200);
 
         as(ALICE).post("/images/" + imageId + "/disable").then().statusCode(200);
-        as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].State", equalTo("disabled"))
+        as(ALICE).get("/images?IncludeDisabled=true&ImageId=" + imageId).then().body("Images[0].State", equalTo("disabled"))
                 .body("Images[0].Public", equalTo(false));
         error(as(BOB).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
         error(as(ALICE).post("/images/" + imageId + "/disable"), "IncorrectState");

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.platform.events.DomainEvent;
 import dev.imageregistry.platform.events.EventType;
+import dev.imageregistry.registry.catalogue.Ec2Time;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -76,7 +77,8 @@ class InstanceUsageTest {
 
         // The latest launch wins, whatever order the launches arrive in.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(owner).get("/images?ImageId=" + imageId).then()
-                .body("Images[0].LastLaunchedTime", equalTo(latest.toString())));
+                .body("Images[0].LastLaunchedTime", equalTo(Ec2Time.format(latest)))
+                .body("Images[0].LastLaunchedTime", matchesPattern(ImageActionsTest.EC2_TIME)));
         await().atMost(Duration.ofSeconds(30)).until(() -> "terminated".equals(
                 scalar(database, "select state from image_instance where instance_id = ?", byOwner)));
 

@@ -65,10 +65,32 @@ class VisibilityTest {
         everyChangeIsRefusedAsNotFound(stranger, imageId);
 
         as(owner).post("/images/" + imageId + "/disable").then().statusCode(200);
-        as(owner).get("/images?ImageId=" + imageId).then().body("Images[0].State", equalTo("disabled"));
         error(as(shared).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
         error(as(stranger).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
         as(stranger).get("/images?Owner=" + owner).then().body("Images", empty());
+        disabledImagesOnlyTheOwnerSeesAndOnlyWithIncludeDisabled(owner, shared, stranger, imageId);
+    }
+
+    /** EC2: "No disabled AMIs are included in the response" unless IncludeDisabled; and never anyone else's. */
+    private static void disabledImagesOnlyTheOwnerSeesAndOnlyWithIncludeDisabled(String owner, String shared,
+            String stranger, String imageId) {
+        error(as(owner).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
+        as(owner).get("/images?Owner=self").then().statusCode(200).body("Images", empty());
+        as(owner).get("/images?Owner=self&IncludeDisabled=false").then().statusCode(200).body("Images", empty());
+        as(owner).get("/images?ImageId=" + imageId + "&IncludeDisabled=true").then().statusCode(200)
+                .body("Images[0].State", equalTo("disabled"));
+        as(owner).get("/images?Owner=self&IncludeDisabled=true").then().body("Images.ImageId", contains(imageId));
+        as(owner).get("/images?IncludeDisabled=true&Filter.1.Name=state&Filter.1.Value.1=disabled"
+                + "&Filter.2.Name=owner-id&Filter.2.Value.1=" + owner).then().body("Images.ImageId", contains(imageId));
+        // As EC2 answers it: asking for the disabled state without IncludeDisabled is an error, not an empty list.
+        error(as(owner).get("/images?Owner=self&Filter.1.Name=state&Filter.1.Value.1=disabled"), "InvalidParameter");
+        as(owner).get("/images/" + imageId + "/attributes/description").then().statusCode(200);
+        for (String other : List.of(shared, stranger)) {
+            error(as(other).get("/images?ImageId=" + imageId + "&IncludeDisabled=true"), "InvalidAMIID.NotFound");
+            as(other).get("/images?Owner=" + owner + "&IncludeDisabled=true").then().body("Images", empty());
+        }
+        as(owner).post("/images/" + imageId + "/enable").then().statusCode(200);
+        as(owner).get("/images?ImageId=" + imageId).then().statusCode(200).body("Images[0].State", equalTo("available"));
     }
 
     @Test

@@ -16,7 +16,8 @@ import dev.imageregistry.platform.errors.Ec2Exception;
  */
 @ApplicationScoped
 public class LaunchableImages {
-    public static final Pattern IMAGE_ID = Pattern.compile("ami-[0-9a-f]{17}");
+    /** EC2's image IDs: {@code ami-} and 17 hex digits, or 8 for images of before 2016 (still well formed). */
+    public static final Pattern IMAGE_ID = Pattern.compile("ami-(?:[0-9a-f]{8}|[0-9a-f]{17})");
 
     private final Jdbc jdbc;
 
@@ -67,7 +68,7 @@ public class LaunchableImages {
         }
         if (!IMAGE_ID.matcher(imageId).matches()) {
             throw Ec2Exception.badRequest("InvalidAMIID.Malformed", "Invalid id: \"" + abbreviate(imageId)
-                    + "\" (expecting \"ami-...\" with 17 hexadecimal digits)");
+                    + "\" (expecting \"ami-...\" with 8 or 17 hexadecimal digits)");
         }
     }
 

@@ -26,7 +26,8 @@ import dev.imageregistry.platform.outbox.EventStore;
  */
 @ApplicationScoped
 public class InstanceLifecycle {
-    public static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{17}");
+    /** EC2's instance IDs: {@code i-} and 17 hex digits, or 8 for instances of before 2016 (still well formed). */
+    public static final Pattern INSTANCE_ID = Pattern.compile("i-(?:[0-9a-f]{8}|[0-9a-f]{17})");
     private static final int MAX_IDS = 1000;
 
     private final EventStore events;

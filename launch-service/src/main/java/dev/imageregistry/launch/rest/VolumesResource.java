@@ -40,7 +40,7 @@ public class VolumesResource {
     @Path("{volumeId}/blocks/{blockIndex}")
     @Operation(summary = "Resolves a block of one of the caller's root volumes through its copy-on-write block map")
     public VolumeBlock block(@PathParam("volumeId") String volumeId, @PathParam("blockIndex") String blockIndex) {
-        if (!volumeId.matches("vol-[0-9a-f]{17}")) {
+        if (!volumeId.matches("vol-(?:[0-9a-f]{8}|[0-9a-f]{17})")) {
             throw Ec2Exception.badRequest("InvalidVolumeID.Malformed", "Invalid id: \""
                     + (volumeId.length() > 64 ? volumeId.substring(0, 64) : volumeId) + "\"");
         }

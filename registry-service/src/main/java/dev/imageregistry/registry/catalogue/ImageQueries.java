@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -32,8 +31,10 @@ import dev.imageregistry.registry.image.ImageParameters;
 
 /**
  * DescribeImages over the describe view. A caller sees an image it owns, one shared with it, or a public one;
- * disabled images only their owner; deprecated ones are hidden from others unless asked for by ID or with
- * IncludeDeprecated. Pages are keyset pages by image ID, so a next token stays correct while images are added.
+ * disabled images only their owner, and only with IncludeDisabled (as EC2: by default no disabled image is in
+ * the answer); deprecated ones are hidden from others unless asked for by ID or with IncludeDeprecated. Filters
+ * are translated by {@link ImageFilters}. Pages are keyset pages by image ID, so a next token stays correct while
+ * images are added.
  */
 @ApplicationScoped
 public class ImageQueries {
@@ -59,8 +60,12 @@ public class ImageQueries {
     public record Filter(String name, List<String> values) {
     }
 
+    /**
+     * A DescribeImages request. {@code includeDisabled}: EC2's IncludeDisabled; without it no disabled image is
+     * answered (not even by ID), with it the caller's own disabled images are (nobody else's: disabling unshares).
+     */
     public record Query(List<String> imageIds, List<String> owners, List<String> executableBy, List<Filter> filters,
-            boolean includeDeprecated, Integer maxResults, String nextToken) {
+            boolean includeDeprecated, boolean includeDisabled, Integer maxResults, String nextToken) {
     }
 
     public record Page(List<ImageDescription> images, String nextToken) {
@@ -70,6 +75,9 @@ public class ImageQueries {
         List<Object> params = new ArrayList<>();
         StringBuilder where = new StringBuilder(" where state <> 'deregistered'");
         visible(caller, where, params);
+        if (!query.includeDisabled()) {
+            where.append(" and state <> 'disabled'");
+        }
         boolean byId = !query.imageIds().isEmpty();
         if (byId) {
             query.imageIds().forEach(ImageParameters::imageId);
@@ -114,7 +122,7 @@ public class ImageQueries {
             params.add(users.toArray(String[]::new));
         }
         for (Filter filter : query.filters()) {
-            filter(filter, where, params);
+            ImageFilters.apply(filter, query.includeDisabled(), where, params);
         }
         int limit = MAX_RESULTS;
         if (query.maxResults() != null) {
@@ -188,74 +196,6 @@ public class ImageQueries {
         params.add(new String[] { caller });
     }
 
-    private static void filter(Filter filter, StringBuilder where, List<Object> params) {
-        if (filter.name() == null || filter.values().isEmpty()) {
-            throw Ec2Exception.invalidParameter("Each filter needs a Name and at least one Value.");
-        }
-        String name = filter.name();
-        String column = switch (name) {
-            case "image-id" -> "image_id";
-            case "name" -> "name";
-            case "description" -> "description";
-            case "state" -> "state";
-            case "architecture" -> "architecture";
-            case "owner-id" -> "owner_id";
-            case "root-device-name" -> "root_device_name";
-            case "virtualization-type" -> "virtualization_type";
-            case "boot-mode" -> "boot_mode";
-            case "source-image-id" -> "source_image_id";
-            case "source-image-region" -> "source_region";
-            default -> null;
-        };
-        List<String> patterns = filter.values().stream().map(ImageQueries::likePattern).toList();
-        String[] values = patterns.toArray(String[]::new);
-        if (column != null) {
-            where.append(" and ").append(column).append(" like any(?)");
-            params.add(values);
-        } else if (name.equals("is-public")) {
-            Set<Boolean> wanted = new LinkedHashSet<>();
-            for (String value : filter.values()) {
-                if (!value.equals("true") && !value.equals("false")) {
-                    throw Ec2Exception.invalidParameter("is-public takes true or false.");
-                }
-                wanted.add(Boolean.valueOf(value));
-            }
-            if (wanted.size() == 1) {
-                where.append(" and is_public = ?");
-                params.add(wanted.iterator().next());
-            }
-        } else if (name.equals("tag-key")) {
-            where.append(" and exists (select 1 from jsonb_object_keys(tags) k where k like any(?))");
-            params.add(values);
-        } else if (name.startsWith("tag:") && name.length() > 4) {
-            where.append(" and exists (select 1 from jsonb_each_text(tags) t where t.key = ? and t.value like any(?))");
-            params.add(name.substring(4));
-            params.add(values);
-        } else if (name.equals("block-device-mapping.snapshot-id")) {
-            where.append(" and exists (select 1 from unnest(snapshot_ids) s where s like any(?))");
-            params.add(values);
-        } else {
-            throw Ec2Exception.invalidParameter("The filter '" + ImageParameters.printable(name) + "' is invalid");
-        }
-    }
-
-    /** EC2 filter wildcards ({@code *} any run, {@code ?} one character) as a SQL LIKE pattern. */
-    static String likePattern(String value) {
-        if (value == null || value.length() > 255) {
-            throw Ec2Exception.invalidParameter("Filter values must be 1 to 255 characters.");
-        }
-        StringBuilder like = new StringBuilder();
-        for (char c : value.toCharArray()) {
-            switch (c) {
-                case '%', '_', '\\' -> like.append('\\').append(c);
-                case '*' -> like.append('%');
-                case '?' -> like.append('_');
-                default -> like.append(c);
-            }
-        }
-        return like.toString();
-    }
-
     private static String encodeToken(String lastImageId) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(("v1:" + lastImageId).getBytes(StandardCharsets.UTF_8));
     }
@@ -302,19 +242,35 @@ public class ImageQueries {
             Map<String, String> tagMap = EventJson.MAPPER.readValue(rs.getString(18), TAGS);
             List<Tag> tags = tagMap.entrySet().stream().map(e -> new Tag(e.getKey(), e.getValue())).toList();
             Boolean ena = rs.getObject(13) == null ? null : rs.getBoolean(13);
-            return new ImageDescription(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                    rs.getString(5), reasonCode == null ? null : new StateReason(reasonCode, rs.getString(7)),
-                    rs.getString(8), "machine", rs.getString(9), "ebs",
-                    EventJson.MAPPER.readValue(rs.getString(10), MAPPINGS), rs.getString(11), rs.getString(12), ena,
-                    rs.getString(14), rs.getBoolean(15), instant(rs.getTimestamp(16)), instant(rs.getTimestamp(17)),
-                    tags.isEmpty() ? null : tags, rs.getString(19), rs.getString(20), rs.getString(21),
-                    instant(rs.getTimestamp(22)));
+            String ownerId = rs.getString(2);
+            String name = rs.getString(3);
+            return new ImageDescription(rs.getString(1), ImageDescription.imageLocation(ownerId, name), ownerId, name,
+                    rs.getString(4), rs.getString(5),
+                    reasonCode == null ? null : new StateReason(reasonCode, rs.getString(7)), rs.getString(8),
+                    ImageDescription.IMAGE_TYPE, ImageDescription.HYPERVISOR, ImageDescription.PLATFORM_DETAILS,
+                    ImageDescription.USAGE_OPERATION, rs.getString(9), ImageDescription.ROOT_DEVICE_TYPE,
+                    mappings(EventJson.MAPPER.readValue(rs.getString(10), MAPPINGS)), rs.getString(11),
+                    rs.getString(12), ena, rs.getString(14), rs.getBoolean(15), time(rs.getTimestamp(16)),
+                    time(rs.getTimestamp(17)), tags.isEmpty() ? null : tags, rs.getString(19), rs.getString(20),
+                    rs.getString(21), time(rs.getTimestamp(22)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("unreadable image row", e);
         }
     }
 
-    private static Instant instant(Timestamp timestamp) {
-        return timestamp == null ? null : timestamp.toInstant();
+    private static String time(Timestamp timestamp) {
+        return timestamp == null ? null : Ec2Time.format(timestamp.toInstant());
+    }
+
+    /** The stored mappings as DescribeImages shows them: {@code Encrypted} false on every EBS volume. */
+    private static List<ImageDescription.Mapping> mappings(List<BlockDeviceMapping> stored) {
+        List<ImageDescription.Mapping> shown = new ArrayList<>(stored.size());
+        for (BlockDeviceMapping mapping : stored) {
+            var ebs = mapping.ebs();
+            shown.add(new ImageDescription.Mapping(mapping.deviceName(), ebs == null ? null
+                    : new ImageDescription.Ebs(ebs.snapshotId(), ebs.volumeSize(), ebs.volumeType(),
+                            ebs.deleteOnTermination(), Boolean.FALSE)));
+        }
+        return shown;
     }
 }

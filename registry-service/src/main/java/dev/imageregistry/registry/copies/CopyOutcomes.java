@@ -78,7 +78,7 @@ public class CopyOutcomes {
             case "ImageCopyAssigned" -> {
                 ImageCommands.CopyAssignment assignment = envelope.dataAs(ImageCommands.CopyAssignment.class);
                 if (assignment.imageId() != null && assignment.ownerId() != null
-                        && ImageParameters.IMAGE_ID.matcher(assignment.imageId()).matches()
+                        && ImageParameters.ISSUED_IMAGE_ID.matcher(assignment.imageId()).matches()
                         && ImageParameters.ACCOUNT.matcher(assignment.ownerId()).matches() && assignment.sourceRegion() != null
                         && ImageParameters.REGION.matcher(assignment.sourceRegion()).matches()
                         && assignment.sourceImageId() != null) {

@@ -106,6 +106,10 @@ public class ImageCommands {
             throw Ec2Exception.invalidParameter("Invalid region: " + ImageParameters.printable(request.sourceRegion()));
         }
         ImageParameters.imageId(request.sourceImageId());
+        if (!ImageParameters.ISSUED_IMAGE_ID.matcher(request.sourceImageId()).matches()) {
+            // Well formed (an ID of the older, 8-digit shape), but no Region of this registry has such an image.
+            throw notFound(request.sourceImageId());
+        }
         ImageParameters.name(request.name());
         ImageParameters.description(request.description());
         return clientTokens.once(caller, "CopyImage", request.clientToken(), request, ImageIdResult.class, () -> {

@@ -11,8 +11,14 @@ import dev.imageregistry.registry.image.ImageEvent.Tag;
 
 /** EC2's limits on image parameters, checked before anything is written so a refusal changes nothing. */
 public final class ImageParameters {
-    public static final Pattern IMAGE_ID = Pattern.compile("ami-[0-9a-f]{17}");
-    public static final Pattern SNAPSHOT_ID = Pattern.compile("snap-[0-9a-f]{17}");
+    /** EC2's resource IDs: the prefix and 17 hex digits, or 8 for resources of before 2016 (still well formed). */
+    public static final Pattern IMAGE_ID = Pattern.compile("ami-(?:[0-9a-f]{8}|[0-9a-f]{17})");
+    public static final Pattern SNAPSHOT_ID = Pattern.compile("snap-(?:[0-9a-f]{8}|[0-9a-f]{17})");
+    /**
+     * The image IDs this system issues (17 hex digits), the only ones its event contracts (docs/events) allow: a
+     * well-formed ID of the older shape names no image here, in any Region.
+     */
+    public static final Pattern ISSUED_IMAGE_ID = Pattern.compile("ami-[0-9a-f]{17}");
     public static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     public static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d");
     /** EC2's AMI name alphabet: letters, digits, ( ) [ ] space . / - ' @ _ */

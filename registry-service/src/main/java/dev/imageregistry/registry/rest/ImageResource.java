@@ -78,7 +78,7 @@ public class ImageResource {
 
     @GET
     @Operation(summary = "DescribeImages: ImageId, Owner, ExecutableBy, Filter.N.Name/Filter.N.Value.M, "
-            + "IncludeDeprecated, MaxResults, NextToken (query parameters, EC2's names)")
+            + "IncludeDeprecated, IncludeDisabled, MaxResults, NextToken (query parameters, EC2's names)")
     public DescribeImagesResult describe(@Context UriInfo uri) {
         MultivaluedMap<String, String> parameters = uri.getQueryParameters();
         List<String> imageIds = listParameter(parameters, "ImageId");
@@ -117,13 +117,19 @@ public class ImageResource {
                 throw Ec2Exception.invalidParameter("MaxResults must be a number.");
             }
         }
-        String includeDeprecated = parameters.getFirst("IncludeDeprecated");
-        if (includeDeprecated != null && !includeDeprecated.equals("true") && !includeDeprecated.equals("false")) {
-            throw Ec2Exception.invalidParameter("IncludeDeprecated takes true or false.");
-        }
         Page page = queries.describe(caller.id(), new Query(imageIds, owners, executableBy, filters,
-                "true".equals(includeDeprecated), maxResults, parameters.getFirst("NextToken")));
+                flag(parameters, "IncludeDeprecated"), flag(parameters, "IncludeDisabled"), maxResults,
+                parameters.getFirst("NextToken")));
         return new DescribeImagesResult(page.images(), page.nextToken());
+    }
+
+    /** A Boolean parameter of EC2 ({@code true} or {@code false}; absent is false). */
+    private static boolean flag(MultivaluedMap<String, String> parameters, String name) {
+        String value = parameters.getFirst(name);
+        if (value != null && !value.equals("true") && !value.equals("false")) {
+            throw Ec2Exception.invalidParameter(name + " takes true or false.");
+        }
+        return "true".equals(value);
     }
 
     /** {@code Name=a&Name=b} and EC2's numbered {@code Name.1=a&Name.2=b} alike. */
