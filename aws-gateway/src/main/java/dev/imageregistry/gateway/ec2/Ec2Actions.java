@@ -5,6 +5,7 @@ import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 
 import dev.imageregistry.gateway.wire.AwsError;
 
@@ -13,7 +14,12 @@ import dev.imageregistry.gateway.wire.AwsError;
 public class Ec2Actions {
     private final Map<String, Ec2Action> byName = new TreeMap<>();
 
+    @Inject
     public Ec2Actions(Instance<ActionFamily> families) {
+        this((Iterable<ActionFamily>) families);
+    }
+
+    Ec2Actions(Iterable<? extends ActionFamily> families) {
         for (ActionFamily family : families) {
             for (Ec2Action action : family.actions()) {
                 if (byName.put(action.name(), action) != null) {
@@ -37,6 +43,10 @@ public class Ec2Actions {
 
     public Iterable<String> names() {
         return byName.keySet();
+    }
+
+    public boolean answers(String name) {
+        return byName.containsKey(name);
     }
 
     private static boolean existsInEc2(String name) {

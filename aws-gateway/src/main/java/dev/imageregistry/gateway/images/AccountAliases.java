@@ -23,8 +23,8 @@ public class AccountAliases {
     private final Map<String, String> accountByAlias = new LinkedHashMap<>();
     private final Map<String, String> aliasByAccount = new LinkedHashMap<>();
 
-    public AccountAliases(@ConfigProperty(name = "gateway.account-aliases", defaultValue = "") String configured) {
-        for (String entry : configured.split(",")) {
+    public AccountAliases(@ConfigProperty(name = "gateway.account-aliases") java.util.Optional<String> configured) {
+        for (String entry : configured.orElse("").split(",")) {
             String trimmed = entry.trim();
             int equals = trimmed.indexOf('=');
             if (equals > 0) {

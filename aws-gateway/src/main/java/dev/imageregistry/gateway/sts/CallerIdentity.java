@@ -25,6 +25,10 @@ public class CallerIdentity {
     private static final WireShape REQUEST = WireShape.of(GetCallerIdentityRequest::builder);
     private static final WireShape ANSWER = WireShape.of(GetCallerIdentityResponse::builder);
 
+    public boolean answers(String action) {
+        return "GetCallerIdentity".equals(action);
+    }
+
     public WireShape shape(String action) {
         return ANSWER;
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.imageregistry.infra.AccountTokens;
+import dev.imageregistry.infra.AwsAccessKeys;
 
 /**
  * Runs the whole product on one machine for two (or more) Regions: per Region a Kafka broker, a PostgreSQL
@@ -23,21 +24,30 @@ import dev.imageregistry.infra.AccountTokens;
  * next start resumes where this one stopped.
  *
  * <p>Usage: {@code LocalStack [--data-dir DIR] [--regions us-east-1,eu-west-1] [--port-base 8080]}. Region i's
- * services listen on port-base + 100*i + 1..4 (registry, snapshot, launch, replicator).
+ * AWS endpoint (the aws-gateway) listens on port-base + 100*i, its services on port-base + 100*i + 1..4 (registry,
+ * snapshot, launch, replicator).
  */
 public final class LocalStack {
     static final List<String> SERVICES = List.of("registry-service", "snapshot-service", "launch-service",
             "region-replicator");
+    /** The Region's AWS endpoint, at port-base + 100*i: it calls the four services above. */
+    static final String GATEWAY = "aws-gateway";
     static final Map<String, String> HEAPS = Map.of("registry-service", "192m", "snapshot-service", "256m",
-            "launch-service", "160m", "region-replicator", "192m");
+            "launch-service", "160m", "region-replicator", "192m", GATEWAY, "128m");
     static final Map<String, String> DATABASES = Map.of("registry-service", "registry", "snapshot-service",
             "snapshot", "launch-service", "launch", "region-replicator", "replicator");
     static final Map<String, String> DEMO_ACCOUNTS = new LinkedHashMap<>(Map.of(
             "A", "111111111111", "B", "222222222222", "C", "333333333333"));
+    /**
+     * Account A stands in for a publisher that scripts name by alias ({@code --owners amazon}, Terraform's
+     * {@code owners = ["amazon"]}), so such scripts find A's images here.
+     */
+    static final String ACCOUNT_ALIASES = "amazon=111111111111";
 
     private final List<RegionStack> regions = new ArrayList<>();
     private final List<ServiceProcess> services = new ArrayList<>();
     private AccountTokens tokens;
+    private AwsAccessKeys accessKeys;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
@@ -56,7 +66,7 @@ public final class LocalStack {
         try {
             stack.start(projectRoot, dataDir, regionNames, portBase);
             long readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            stack.printSummary(dataDir, readyMillis);
+            stack.printSummary(dataDir, readyMillis, portBase);
         } catch (RuntimeException | IOException e) {
             log("failed to start: " + e);
             // The brokers' threads would keep the JVM alive; exiting runs the shutdown hook, which stops all.
@@ -69,6 +79,10 @@ public final class LocalStack {
         Path logs = Files.createDirectories(dataDir.resolve("logs"));
         AccountTokens tokens = AccountTokens.loadOrCreate(dataDir.resolve("identity"));
         Path publicKey = dataDir.resolve("identity/token-verify.pub");
+        Map<String, String> profiles = new LinkedHashMap<>();
+        DEMO_ACCOUNTS.forEach((label, account) -> profiles.put(label.toLowerCase(), account));
+        AwsAccessKeys keys = AwsAccessKeys.loadOrCreate(dataDir.resolve("aws"), profiles);
+        keys.writeConfig(gatewayEndpoint(portBase, 0), regionNames.get(0));
         for (String name : regionNames) {
             log("starting Kafka, PostgreSQL and S3 of " + name);
             regions.add(RegionStack.start(name, dataDir.resolve("regions").resolve(name)));
@@ -99,6 +113,18 @@ public final class LocalStack {
                 services.add(ServiceProcess.start(projectRoot, region.name(), service, portBase + 100 * i + s + 1,
                         HEAPS.get(service), env, logs));
             }
+            Map<String, String> gateway = new HashMap<>();
+            gateway.put("REGISTRY_URL", "http://127.0.0.1:" + (portBase + 100 * i + 1));
+            gateway.put("SNAPSHOT_URL", "http://127.0.0.1:" + (portBase + 100 * i + 2));
+            gateway.put("LAUNCH_URL", "http://127.0.0.1:" + (portBase + 100 * i + 3));
+            gateway.put("REPLICATOR_URL", "http://127.0.0.1:" + (portBase + 100 * i + 4));
+            gateway.put("GATEWAY_REGIONS", regions.stream().map(other -> other.name() + "="
+                    + gatewayEndpoint(portBase, regions.indexOf(other))).collect(Collectors.joining(",")));
+            gateway.put("GATEWAY_ACCESS_KEYS_FILE", keys.store().toString());
+            gateway.put("GATEWAY_ACCOUNT_ALIASES", ACCOUNT_ALIASES);
+            gateway.put("TOKEN_SIGNING_KEY_LOCATION", dataDir.resolve("identity/token-signing.key").toString());
+            services.add(ServiceProcess.start(projectRoot, region.name(), GATEWAY, portBase + 100 * i, HEAPS.get(GATEWAY),
+                    gateway, logs));
         }
         log("waiting for " + services.size() + " services to report ready (logs in " + logs + ")");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -115,9 +141,14 @@ public final class LocalStack {
             }
         }
         this.tokens = tokens;
+        this.accessKeys = keys;
     }
 
-    void printSummary(Path dataDir, long readyMillis) {
+    static String gatewayEndpoint(int portBase, int regionIndex) {
+        return "http://127.0.0.1:" + (portBase + 100 * regionIndex);
+    }
+
+    void printSummary(Path dataDir, long readyMillis, int portBase) {
         StringBuilder out = new StringBuilder("\n=== image registry: all ").append(services.size())
                 .append(" services ready in ").append(readyMillis / 1000.0).append(" s ===\n");
         for (RegionStack region : regions) {
@@ -142,6 +173,21 @@ public final class LocalStack {
             Files.writeString(dataDir.resolve("tokens.env"), env.toString());
         } catch (IOException e) {
             log("could not write tokens.env: " + e);
+        }
+        out.append("\nAWS endpoint for every Region (the aws CLI, boto3, the SDKs, Terraform): ")
+                .append(gatewayEndpoint(portBase, 0)).append("\nProfiles a, b, c (accounts A, B, C):\n")
+                .append("  export AWS_CONFIG_FILE=").append(accessKeys.configFile())
+                .append(" AWS_SHARED_CREDENTIALS_FILE=").append(accessKeys.credentialsFile()).append('\n')
+                .append("  aws --profile a ec2 describe-images --owners self\n")
+                .append("  aws --profile b --region eu-west-1 ec2 describe-images --executable-users self\n")
+                .append("  (older tools without endpoint_url in profiles: add --endpoint-url ")
+                .append(gatewayEndpoint(portBase, 0)).append(")\n");
+        try {
+            Files.writeString(dataDir.resolve("aws.env"), "export AWS_CONFIG_FILE=" + accessKeys.configFile()
+                    + "\nexport AWS_SHARED_CREDENTIALS_FILE=" + accessKeys.credentialsFile() + "\nexport AWS_ENDPOINT_URL="
+                    + gatewayEndpoint(portBase, 0) + "\n");
+        } catch (IOException e) {
+            log("could not write aws.env: " + e);
         }
         out.append(String.format("%nMemory (RSS) of the whole stack: %d MiB across %d processes%n",
                 StackMemory.residentMiB(), StackMemory.processCount()));

@@ -22,7 +22,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,10 +37,14 @@ import dev.imageregistry.stack.RegionClient.Answer;
 
 /**
  * The run command as a user runs it, and the story the whole system must tell (README, docs/walkthrough.md), on
- * the real two-Region stack: upload, register, share, launch, copy to another Region, launch there, deregister,
- * rebuild read models. Then Ctrl-C must stop every process, and a second start over the same data directory
- * must resume with everything still there.
+ * the real two-Region stack, started once for all of this: with the real aws command line through the walkthrough,
+ * with the AWS SDK for Java v2 (the story, DescribeImages as Terraform and Packer use it, refused signatures), and
+ * on the services' own JSON APIs (upload, register, share, launch, copy, deregister, rebuild read models). Then a
+ * stop signal must stop every process, and a second start over the same data directory must resume with
+ * everything still there.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalStackIT {
     static final String A = "111111111111";
     static final String B = "222222222222";
@@ -42,22 +52,74 @@ class LocalStackIT {
     static final int BLOCK = 512 * 1024;
 
     @TempDir
-    Path dataDir;
+    static Path dataDir;
 
     @TempDir
-    Path work;
+    static Path work;
+
+    int portBase;
+    RegionClient east;
+    RegionClient west;
+    Process stack;
+    List<ProcessHandle> started;
+    String copyId;
+    String secondImage;
+
+    @BeforeAll
+    void startTheStack() throws Exception {
+        portBase = freePortBase();
+        east = new RegionClient(portBase);
+        west = new RegionClient(portBase + 100);
+        stack = start(portBase, dataDir.resolve("run-1.out"));
+        started = awaitReady(stack, dataDir.resolve("run-1.out"));
+    }
+
+    @AfterAll
+    void nothingOutlivesTheTests() {
+        if (stack != null) {
+            stack.descendants().forEach(ProcessHandle::destroyForcibly);
+            stack.destroyForcibly();
+        }
+    }
+
+    String gateway() {
+        return LocalStack.gatewayEndpoint(portBase, 0);
+    }
 
     @Test
-    void theStoryAcrossTwoRegionsThenCtrlCThenResume() throws Exception {
-        int portBase = freePortBase();
-        RegionClient east = new RegionClient(portBase);
-        RegionClient west = new RegionClient(portBase + 100);
+    @Order(1)
+    void theWalkthroughWithTheAwsCommandLine() throws Exception {
+        new CliWalkthrough(new AwsCli(dataDir, gateway()), east.endpoint(SNAPSHOT), tokens().get("TOKEN_A")).run(work);
+    }
 
-        Process stack = start(portBase, dataDir.resolve("run-1.out"));
-        String copyId;
-        String secondImage;
-        try {
-            List<ProcessHandle> started = awaitReady(stack, dataDir.resolve("run-1.out"));
+    @Test
+    @Order(2)
+    void theStoryWithTheJavaSdk() throws Exception {
+        try (SdkStory story = new SdkStory(new AwsClients(gateway(), dataDir), east.endpoint(SNAPSHOT),
+                tokens().get("TOKEN_A"))) {
+            story.story(work);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void describeImagesAsTerraformAndPackerUseItWithTheJavaSdk() throws Exception {
+        try (SdkStory story = new SdkStory(new AwsClients(gateway(), dataDir), east.endpoint(SNAPSHOT),
+                tokens().get("TOKEN_A"))) {
+            story.describeImagesAsToolsDo(work);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void refusedSignatures() throws Exception {
+        new SignatureRefusals(gateway(), new AwsClients(gateway(), dataDir)).run();
+    }
+
+    @Test
+    @Order(5)
+    void theStoryOnTheJsonApis() throws Exception {
+        {
             Map<String, String> tokens = tokens();
             String a = tokens.get("TOKEN_A");
             String b = tokens.get("TOKEN_B");
@@ -164,21 +226,26 @@ class LocalStackIT {
             ok(west.post(LAUNCH, "/admin/read-models/launchable-images/rebuild", a, null));
             ok(east.post(SNAPSHOT, "/admin/read-models/image-usage/rebuild", a, null));
             assertEquals(before, answers(east, west, a, b, c, image, secondImage, copyId));
-
-            stopWithCtrlC(stack, started, dataDir.resolve("run-1.out"));
-        } finally {
-            stack.descendants().forEach(ProcessHandle::destroyForcibly);
-            stack.destroyForcibly();
         }
+    }
 
+    @Test
+    @Order(9)
+    void aStopSignalStopsEverythingAndTheNextStartResumes() throws Exception {
+        stop(stack, started, dataDir.resolve("run-1.out"));
         // The second start resumes over the same data directory: what the first run made is still there.
         Process again = start(portBase, dataDir.resolve("run-2.out"));
         try {
             List<ProcessHandle> started = awaitReady(again, dataDir.resolve("run-2.out"));
             String a = tokens().get("TOKEN_A");
-            assertEquals("available", describe(west, a, copyId).path("State").asText());
-            assertEquals("available", describe(east, a, secondImage).path("State").asText());
-            stopWithCtrlC(again, started, dataDir.resolve("run-2.out"));
+            try (var ec2 = new AwsClients(gateway(), dataDir).ec2("a", "eu-west-1")) {
+                assertTrue(ec2.describeImages(r -> r.owners("self")).hasImages(), "the gateway answers after a restart");
+            }
+            if (copyId != null) {
+                assertEquals("available", describe(west, a, copyId).path("State").asText());
+                assertEquals("available", describe(east, a, secondImage).path("State").asText());
+            }
+            stop(again, started, dataDir.resolve("run-2.out"));
         } finally {
             again.descendants().forEach(ProcessHandle::destroyForcibly);
             again.destroyForcibly();
@@ -188,27 +255,11 @@ class LocalStackIT {
     // --- the steps
 
     private String upload(RegionClient region, String token, Path file) throws Exception {
-        Process tool = tool("upload", "--endpoint", region.endpoint(SNAPSHOT), "--token", token, "--no-progress",
-                "--file", file.toString());
-        String out = new String(tool.getInputStream().readAllBytes()).trim();
-        assertEquals(0, tool.waitFor(), "upload failed: " + out);
-        String snapshotId = out.lines().reduce((first, last) -> last).orElseThrow();
-        assertTrue(snapshotId.matches("snap-[0-9a-f]{17}"), out);
-        return snapshotId;
+        return SnapshotTool.upload(region.endpoint(SNAPSHOT), token, file);
     }
 
     private void download(RegionClient region, String token, String snapshotId, Path file) throws Exception {
-        Process tool = tool("download", "--endpoint", region.endpoint(SNAPSHOT), "--token", token, "--no-progress",
-                "--snapshot-id", snapshotId, "--file", file.toString());
-        String out = new String(tool.getInputStream().readAllBytes());
-        assertEquals(0, tool.waitFor(), "download failed: " + out);
-    }
-
-    private Process tool(String... args) throws IOException {
-        Path jar = root().resolve("snapshot-tool/target/snapshot-tool-0.1.0-SNAPSHOT.jar");
-        List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        SnapshotTool.download(region.endpoint(SNAPSHOT), token, snapshotId, file);
     }
 
     private String register(RegionClient region, String token, String name, String snapshotId) {
@@ -274,17 +325,18 @@ class LocalStackIT {
     // --- the stack
 
     /**
-     * A port base whose eight service ports (base + 1..4 and base + 101..104) are free now. Below the kernel's
+     * A port base whose ten ports (gateways at base and base + 100, services at base + 1..4 and base + 101..104) are
+     * free now. Below the kernel's
      * ephemeral range (32768 and up here): the brokers, databases and clients of the stack and of other test runs
      * open outgoing connections from that range all the time, and one of them took a service's port on 2026-11-27
      * ("Port 43904 seems to be in use"). Starting from the pid spreads two runs on one machine apart.
      */
     private static int freePortBase() {
-        int slots = 120; // bases 20000..31900: the highest port used is 32004
+        int slots = 60; // bases 20000..31800, 200 apart: the highest port used is 31904
         int first = (int) (ProcessHandle.current().pid() % slots);
         for (int n = 0; n < slots; n++) {
-            int base = 20000 + ((first + n) % slots) * 100;
-            if (java.util.stream.IntStream.of(1, 2, 3, 4, 101, 102, 103, 104).allMatch(p -> free(base + p))) {
+            int base = 20000 + ((first + n) % slots) * 200;
+            if (java.util.stream.IntStream.of(0, 1, 2, 3, 4, 100, 101, 102, 103, 104).allMatch(p -> free(base + p))) {
                 return base;
             }
         }
@@ -313,13 +365,17 @@ class LocalStackIT {
             return read(output).contains("LOCAL STACK READY");
         });
         List<ProcessHandle> started = stack.descendants().toList();
-        assertTrue(started.size() >= 8 + 2, "8 service JVMs and 2 S3 servers, got " + started.size());
+        assertTrue(started.size() >= 10 + 2, "8 service JVMs, 2 gateways and 2 S3 servers, got " + started.size());
         return started;
     }
 
-    private static void stopWithCtrlC(Process stack, List<ProcessHandle> started, Path output) throws Exception {
-        new ProcessBuilder("kill", "-INT", String.valueOf(stack.pid())).start().waitFor();
-        assertTrue(stack.waitFor(120, TimeUnit.SECONDS), "the stack did not stop on SIGINT");
+    /**
+     * SIGTERM, which runs the same shutdown hook as Ctrl-C (SIGINT): a test run from a background job inherits SIGINT
+     * as ignored, so it could not send a Ctrl-C the stack would see.
+     */
+    private static void stop(Process stack, List<ProcessHandle> started, Path output) throws Exception {
+        stack.destroy();
+        assertTrue(stack.waitFor(120, TimeUnit.SECONDS), "the stack did not stop on SIGTERM");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(List.of(), started.stream()
                 .filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().command().orElse("?")).toList()));
         assertTrue(read(output).contains("[local-stack] stopped"));
@@ -347,38 +403,20 @@ class LocalStackIT {
         return body[0];
     }
 
-    /** A raw disk of {@code mib} MiB that is empty but for {@code dataBlocks} random 512 KiB blocks. */
     private static Path sparseDisk(Path file, int mib, int dataBlocks, Random random) throws IOException {
-        try (RandomAccessFile disk = new RandomAccessFile(file.toFile(), "rw")) {
-            disk.setLength((long) mib * 1024 * 1024);
-            int blocks = mib * 2;
-            for (int i = 0; i < dataBlocks; i++) {
-                byte[] data = new byte[BLOCK];
-                random.nextBytes(data);
-                disk.seek((long) (i * (blocks / dataBlocks)) * BLOCK);
-                disk.write(data);
-            }
-        }
-        return file;
+        return SnapshotTool.sparseDisk(file, mib, dataBlocks, random);
     }
 
     private static void overwriteBlocks(Path file, List<Integer> indexes, Random random) throws IOException {
-        try (RandomAccessFile disk = new RandomAccessFile(file.toFile(), "rw")) {
-            for (int index : indexes) {
-                byte[] data = new byte[BLOCK];
-                random.nextBytes(data);
-                disk.seek((long) index * BLOCK);
-                disk.write(data);
-            }
-        }
+        SnapshotTool.overwriteBlocks(file, indexes, random);
     }
 
     private static Path root() {
-        return Path.of(System.getProperty("project.root", "../..")).toAbsolutePath().normalize();
+        return SnapshotTool.root();
     }
 
     private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return SnapshotTool.java();
     }
 
     private static String read(Path file) {
