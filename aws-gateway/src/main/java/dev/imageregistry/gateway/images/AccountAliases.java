@@ -52,6 +52,23 @@ public class AccountAliases {
         return EC2_ALIASES.contains(owner);
     }
 
+    /**
+     * Owners as EC2 takes them ({@code self}, account IDs, aliases) with configured aliases replaced by their accounts;
+     * EC2's own aliases that nobody configured name no account here and are left out (so they match nothing).
+     */
+    public List<String> owners(Iterable<String> owners) {
+        List<String> resolved = new java.util.ArrayList<>();
+        for (String owner : owners) {
+            String account = account(owner);
+            if (account != null) {
+                resolved.add(account);
+            } else if (!isKnownEc2Alias(owner)) {
+                resolved.add(owner);
+            }
+        }
+        return resolved;
+    }
+
     /** The accounts whose alias matches one of EC2's filter patterns ({@code *} and {@code ?}). */
     public List<String> accountsMatching(Iterable<String> patterns) {
         List<String> accounts = new java.util.ArrayList<>();

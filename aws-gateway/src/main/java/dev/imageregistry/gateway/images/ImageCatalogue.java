@@ -35,17 +35,10 @@ public class ImageCatalogue {
         ObjectNode input = call.input();
         ServiceQuery query = ServiceQuery.of().addNumbered("ImageId", input.get("ImageIds"));
         ArrayNode owners = JsonNodeFactory.instance.arrayNode();
-        boolean ownersGiven = input.has("Owners");
-        for (JsonNode owner : input.path("Owners")) {
-            String name = owner.asText();
-            String account = aliases.account(name);
-            if (account != null) {
-                owners.add(account);
-            } else if (!aliases.isKnownEc2Alias(name)) {
-                owners.add(name);
-            }
-        }
-        if (ownersGiven && owners.isEmpty()) {
+        List<String> named = new ArrayList<>();
+        input.path("Owners").forEach(owner -> named.add(owner.asText()));
+        aliases.owners(named).forEach(owners::add);
+        if (input.has("Owners") && owners.isEmpty()) {
             return empty();
         }
         query.addNumbered("Owner", owners).addNumbered("ExecutableBy", input.get("ExecutableUsers"));
@@ -96,7 +89,7 @@ public class ImageCatalogue {
     }
 
     /** The image if the caller may see it, else EC2's NotFound. */
-    JsonNode visibleImage(String account, String imageId) {
+    public JsonNode visibleImage(String account, String imageId) {
         JsonNode images = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + ServiceQuery.of().add("ImageId", imageId),
                 null, account).path("Images");
         if (images.size() != 1) {

@@ -16,6 +16,7 @@ import software.amazon.awssdk.services.ec2.model.*;
 import dev.imageregistry.gateway.ec2.ActionCall;
 import dev.imageregistry.gateway.ec2.ActionFamily;
 import dev.imageregistry.gateway.ec2.Ec2Action;
+import dev.imageregistry.gateway.images.ImageCatalogue;
 import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
@@ -28,9 +29,11 @@ public class InstanceActions implements ActionFamily {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final RegionServices services;
+    private final ImageCatalogue images;
 
-    public InstanceActions(RegionServices services) {
+    public InstanceActions(RegionServices services, ImageCatalogue images) {
         this.services = services;
+        this.images = images;
     }
 
     @Override
@@ -97,12 +100,7 @@ public class InstanceActions implements ActionFamily {
     /** A DryRun of RunInstances: the image must be one the caller may see and launch (state available). */
     private void launchable(ActionCall call) {
         String imageId = call.required("ImageId", "ImageId");
-        JsonNode images = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + ServiceQuery.of().add("ImageId", imageId),
-                null, call.account()).path("Images");
-        if (images.size() != 1) {
-            throw new AwsError(400, "InvalidAMIID.NotFound", "The image id '[" + imageId + "]' does not exist");
-        }
-        if (!"available".equals(images.get(0).path("State").asText())) {
+        if (!"available".equals(images.visibleImage(call.account(), imageId).path("State").asText())) {
             throw new AwsError(400, "InvalidAMIID.Unavailable", "The image " + imageId + " is not available.");
         }
     }

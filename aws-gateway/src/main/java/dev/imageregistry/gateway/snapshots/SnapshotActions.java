@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.ec2.model.*;
 
 import dev.imageregistry.gateway.ec2.ActionFamily;
 import dev.imageregistry.gateway.ec2.Ec2Action;
+import dev.imageregistry.gateway.images.AccountAliases;
 import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
@@ -26,9 +27,11 @@ public class SnapshotActions implements ActionFamily {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final RegionServices services;
+    private final AccountAliases aliases;
 
-    public SnapshotActions(RegionServices services) {
+    public SnapshotActions(RegionServices services, AccountAliases aliases) {
         this.services = services;
+        this.aliases = aliases;
     }
 
     @Override
@@ -37,15 +40,25 @@ public class SnapshotActions implements ActionFamily {
                 action("DescribeSnapshots", DescribeSnapshotsRequest::builder, DescribeSnapshotsResponse::builder)
                         .accepts("SnapshotIds", "OwnerIds", "Filters.Name", "Filters.Values", "MaxResults", "NextToken")
                         .handledBy(call -> {
+                            List<String> named = new java.util.ArrayList<>();
+                            call.input().path("OwnerIds").forEach(owner -> named.add(owner.asText()));
+                            ArrayNode owners = JSON.arrayNode();
+                            aliases.owners(named).forEach(owners::add);
+                            if (call.input().has("OwnerIds") && owners.isEmpty()) {
+                                ObjectNode none = JSON.objectNode();
+                                none.putArray("Snapshots");
+                                return none;
+                            }
                             JsonNode answer = services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
                                     .addRepeated("SnapshotId", call.input().get("SnapshotIds"))
-                                    .addRepeated("Owner", call.input().get("OwnerIds"))
+                                    .addRepeated("Owner", owners)
                                     .addFilters(call.input().get("Filters"))
                                     .add("MaxResults", call.input().get("MaxResults"))
                                     .add("NextToken", call.input().get("NextToken")), null, call.account());
                             ObjectNode result = JSON.objectNode();
                             ArrayNode snapshots = result.putArray("Snapshots");
-                            answer.path("Snapshots").forEach(snapshot -> snapshots.add(asEc2(snapshot)));
+                            answer.path("Snapshots").forEach(snapshot -> snapshots.add(asEc2(snapshot,
+                                    aliases.aliasOf(snapshot.path("OwnerId").asText()))));
                             if (answer.hasNonNull("NextToken")) {
                                 result.put("NextToken", answer.get("NextToken").asText());
                             }
@@ -67,8 +80,11 @@ public class SnapshotActions implements ActionFamily {
      * A snapshot as EC2 describes it: the snapshot-service's {@code Status} is the model's {@code State}; snapshots
      * here are uploaded, not taken from a volume, so their volume is EC2's placeholder {@code vol-ffffffff}.
      */
-    static ObjectNode asEc2(JsonNode snapshot) {
+    static ObjectNode asEc2(JsonNode snapshot, String ownerAlias) {
         ObjectNode ec2 = snapshot.deepCopy();
+        if (ownerAlias != null) {
+            ec2.put("OwnerAlias", ownerAlias);
+        }
         if (ec2.has("Status")) {
             ec2.set("State", ec2.remove("Status"));
         }

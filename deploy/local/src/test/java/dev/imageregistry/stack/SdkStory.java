@@ -227,6 +227,8 @@ final class SdkStory implements AutoCloseable {
         // Snapshots, Regions and zones, and what is not offered here.
         assertTrue(eastA.describeSnapshots(r -> r.ownerIds("self")).snapshots().stream()
                 .anyMatch(s -> s.snapshotId().equals(snapshot) && s.stateAsString().equals("completed")));
+        assertTrue(eastA.describeSnapshots(r -> r.ownerIds("amazon")).snapshots().stream()
+                .anyMatch(s -> s.snapshotId().equals(snapshot) && "amazon".equals(s.ownerAlias())), "snapshots by alias");
         assertEquals("InvalidSnapshot.InUse", code(() -> eastA.deleteSnapshot(r -> r.snapshotId(snapshot))));
         assertEquals(List.of("us-east-1", "eu-west-1"), westB.describeRegions().regions().stream().map(r -> r.regionName()).toList());
         assertEquals("eu-west-1a", westB.describeAvailabilityZones().availabilityZones().get(0).zoneName());
