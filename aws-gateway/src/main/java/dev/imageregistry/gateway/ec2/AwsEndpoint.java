@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.imageregistry.gateway.limits.RequestLimits;
 import dev.imageregistry.gateway.regions.RegionForwarding;
 import dev.imageregistry.gateway.regions.Regions;
 import dev.imageregistry.gateway.signature.AccessKeys;
@@ -49,15 +50,17 @@ public class AwsEndpoint {
     private final Ec2Actions ec2;
     private final CallerIdentity sts;
     private final MeterRegistry metrics;
+    private final RequestLimits limits;
 
     public AwsEndpoint(AccessKeys keys, Regions regions, RegionForwarding forwarding, Ec2Actions ec2, CallerIdentity sts,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, RequestLimits limits) {
         this.signatures = new SignatureV4(keys::find, Clock.systemUTC());
         this.regions = regions;
         this.forwarding = forwarding;
         this.ec2 = ec2;
         this.sts = sts;
         this.metrics = metrics;
+        this.limits = limits;
     }
 
     @GET
@@ -91,6 +94,7 @@ public class AwsEndpoint {
             if (!parameters.containsKey("Action")) {
                 throw new AwsError(400, "MissingAction", "The request must contain the parameter Action.");
             }
+            limits.admit(caller.account(), action);
             byte[] answer;
             if ("sts".equals(service)) {
                 answer = protocol.answer(action, sts.shape(action), sts.answer(action, caller, parameters), requestId);
