@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -30,6 +29,7 @@ import dev.imageregistry.gateway.signature.SignedRequest;
 import dev.imageregistry.gateway.sts.CallerIdentity;
 import dev.imageregistry.gateway.wire.AwsError;
 import dev.imageregistry.gateway.wire.QueryParameters;
+import dev.imageregistry.gateway.wire.RequestIds;
 import dev.imageregistry.gateway.wire.XmlAnswer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpServerRequest;
@@ -51,6 +51,8 @@ public class AwsEndpoint {
     private final CallerIdentity sts;
     private final MeterRegistry metrics;
     private final RequestLimits limits;
+    private final java.util.concurrent.ConcurrentHashMap<String, io.micrometer.core.instrument.Counter> counters =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public AwsEndpoint(AccessKeys keys, Regions regions, RegionForwarding forwarding, Ec2Actions ec2, CallerIdentity sts,
             MeterRegistry metrics, RequestLimits limits) {
@@ -75,7 +77,7 @@ public class AwsEndpoint {
     }
 
     private Response handle(HttpServerRequest http, byte[] body) {
-        String requestId = UUID.randomUUID().toString();
+        String requestId = RequestIds.next();
         SignedRequest request = new SignedRequest(http.method().name(), http.path(), http.query(), headers(http), body);
         XmlAnswer protocol = XmlAnswer.EC2;
         String action = "?";
@@ -141,8 +143,8 @@ public class AwsEndpoint {
     /** Counted by action name only for actions that exist here: a client's made-up names must not grow the metrics. */
     private void count(String action, int status) {
         String known = ec2.answers(action) || sts.answers(action) ? action : "other";
-        metrics.counter("imageregistry_gateway_requests_total", "action", known, "status", String.valueOf(status))
-                .increment();
+        counters.computeIfAbsent(known + ' ' + status, k -> metrics.counter("imageregistry_gateway_requests_total",
+                "action", known, "status", String.valueOf(status))).increment();
     }
 
     private static Map<String, List<String>> headers(HttpServerRequest http) {

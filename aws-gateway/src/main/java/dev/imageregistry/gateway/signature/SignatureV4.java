@@ -39,6 +39,22 @@ public final class SignatureV4 {
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final HexFormat HEX = HexFormat.of();
     private static final Set<String> SERVICES = Set.of("ec2", "sts", "ebs");
+    private static final java.util.regex.Pattern HEX_SIGNATURE = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    /** One of each per thread: looking a MAC or digest up in the security providers costs more than using it. */
+    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    });
 
     private final Function<String, AccessKey> keys;
     private final Clock clock;
@@ -196,11 +212,28 @@ public final class SignatureV4 {
         if (values == null) {
             return "";
         }
-        List<String> trimmed = new ArrayList<>(values.size());
+        StringBuilder joined = new StringBuilder();
         for (String value : values) {
-            trimmed.add(value.trim().replaceAll("\\s+", " "));
+            if (joined.length() > 0) {
+                joined.append(',');
+            }
+            // Trimmed, with each run of spaces inside one space (SigV4's canonical header value).
+            String trimmed = value.trim();
+            boolean space = false;
+            for (int i = 0; i < trimmed.length(); i++) {
+                char c = trimmed.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    space = true;
+                } else {
+                    if (space) {
+                        joined.append(' ');
+                        space = false;
+                    }
+                    joined.append(c);
+                }
+            }
         }
-        return String.join(",", trimmed);
+        return joined.toString();
     }
 
     /** RFC 3986 encoding as SigV4 defines it: only A–Z a–z 0–9 - _ . ~ stay as they are ('/' too in a path). */
@@ -287,7 +320,7 @@ public final class SignatureV4 {
         if (!headers.contains("host")) {
             throw refusals.incomplete("The host header must be signed.");
         }
-        if (!signature.matches("[0-9a-f]{64}")) {
+        if (!HEX_SIGNATURE.matcher(signature).matches()) {
             throw refusals.incomplete("The signature must be 64 lower-case hexadecimal digits.");
         }
         return new Signature(scope[0], scope[1], scope[2], scope[3], headers, signature, amzDate, presigned, expires);
@@ -326,7 +359,7 @@ public final class SignatureV4 {
 
     private static byte[] hmac(byte[] key, String data) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = HMAC.get();
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
@@ -335,10 +368,6 @@ public final class SignatureV4 {
     }
 
     static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data == null ? new byte[0] : data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return SHA256.get().digest(data == null ? new byte[0] : data);
     }
 }

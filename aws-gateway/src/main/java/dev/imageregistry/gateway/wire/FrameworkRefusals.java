@@ -1,7 +1,5 @@
 package dev.imageregistry.gateway.wire;
 
-import java.util.UUID;
-
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
@@ -23,7 +21,7 @@ public class FrameworkRefusals implements ExceptionMapper<WebApplicationExceptio
             default -> new AwsError(status >= 400 && status < 500 ? status : 400, "InvalidRequest",
                     "The request could not be read.");
         };
-        String requestId = UUID.randomUUID().toString();
+        String requestId = RequestIds.next();
         return Response.status(error.status()).entity(XmlAnswer.EC2.error(error, requestId)).type("text/xml;charset=UTF-8")
                 .header("x-amzn-RequestId", requestId).build();
     }
