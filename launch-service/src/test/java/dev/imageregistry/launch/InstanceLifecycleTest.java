@@ -30,6 +30,8 @@ import dev.imageregistry.infra.testing.EventContract;
 import dev.imageregistry.infra.testing.TopicTap;
 import dev.imageregistry.launch.images.LaunchableImage;
 import dev.imageregistry.launch.images.LaunchableImages;
+import dev.imageregistry.launch.instances.Instance;
+import dev.imageregistry.launch.instances.InstanceState;
 import dev.imageregistry.launch.persistence.Jdbc;
 import dev.imageregistry.launch.volumes.RootVolumes;
 import dev.imageregistry.platform.events.EventJson;
@@ -244,6 +246,8 @@ class InstanceLifecycleTest {
     void everyPublishedInstanceEventFollowsTheContract() {
         String instance = owner.launchOne(image);
         await().atMost(Duration.ofSeconds(10)).until(() -> owner.state(instance).equals("running"));
+        owner.createTags(instance, Map.of("team", "os", "env", "test")).statusCode(200);
+        owner.deleteTags(instance, "[{\"Key\":\"env\"}]").statusCode(200);
         owner.action("terminate", List.of(instance)).statusCode(200);
         try (TopicTap tap = new TopicTap(RegistryPlayer.bootstrap(), "instance-events")) {
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
@@ -252,14 +256,25 @@ class InstanceLifecycleTest {
                 for (ConsumerRecord<String, String> record : records) {
                     EventContract.assertConforms(record.value());
                     var event = EventJson.read(record.value());
-                    transitions.add(event.type().equals("InstanceLaunched") ? "launched"
-                            : event.data().get("previousState").asText() + ">" + event.data().get("currentState").asText());
+                    transitions.add(switch (event.type()) {
+                        case "InstanceLaunched" -> "launched";
+                        case "InstanceTagged" -> "tagged";
+                        case "InstanceUntagged" -> "untagged";
+                        default -> event.data().get("previousState").asText() + ">"
+                                + event.data().get("currentState").asText();
+                    });
                     assertEquals(transitions.size(), event.aggregateversion());
                 }
-                assertEquals(List.of("launched", "pending>running", "running>shutting-down", "shutting-down>terminated"),
-                        transitions);
+                assertEquals(List.of("launched", "pending>running", "tagged", "untagged", "running>shutting-down",
+                        "shutting-down>terminated"), transitions);
             });
             tap.records().forEach(record -> EventContract.assertConforms(record.value()));
+            // The stream alone rebuilds the instance, tags included, as DescribeInstances shows it.
+            Instance folded = Instance.fold(tap.recordsWithKey(instance).stream().map(r -> EventJson.read(r.value()))
+                    .toList());
+            assertEquals(Map.of("team", "os"), folded.tags());
+            assertEquals(folded.tags(), owner.tags(instance));
+            assertEquals(InstanceState.TERMINATED, folded.state());
         }
     }
 

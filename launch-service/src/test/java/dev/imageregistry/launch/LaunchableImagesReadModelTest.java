@@ -60,6 +60,7 @@ class LaunchableImagesReadModelTest {
         String kept = RegistryPlayer.imageId();
         String snapshot = RegistryPlayer.snapshotId();
         registry.snapshotCompleted(snapshot, owner, 3, 99);
+        registry.snapshotTagged(snapshot, owner);
         registry.registered(kept, owner, snapshot, 3);
         registry.shared(kept, List.of(friend, RegistryPlayer.account()), List.of());
         registry.deprecated(kept);

@@ -116,6 +116,12 @@ public final class RegistryPlayer {
                         "completionTime", now()));
     }
 
+    /** A snapshot's tags changed after it was started: nothing a launch needs, so the read model must ignore it. */
+    public String snapshotTagged(String snapshotId, String ownerId) {
+        return publish("snapshot-events", snapshotId, "SnapshotTagged", 3, "snapshot-service",
+                Map.of("snapshotId", snapshotId, "ownerId", ownerId, "tags", List.of(Map.of("key", "team", "value", "os"))));
+    }
+
     public String snapshotDeleted(String snapshotId, String ownerId) {
         return publish("snapshot-events", snapshotId, "SnapshotDeleted", 3, "snapshot-service",
                 Map.of("snapshotId", snapshotId, "ownerId", ownerId));

@@ -7,7 +7,9 @@ import static org.hamcrest.Matchers.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.inject.Inject;
 
@@ -23,6 +25,7 @@ import dev.imageregistry.infra.testing.TopicTap;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
 
 @QuarkusTest
 @WithTestResource(value = RegionTestResource.class, initArgs = {
@@ -247,21 +250,41 @@ class SnapshotBlocksTest {
     void publishesSnapshotEventsThatMatchTheContract() {
         byte[] data = block(701);
         String id = snapshotOf(OWNER, null, data);
+        SnapshotTagsTest.createTags(OWNER, id, Map.of("team", "os", "env", "test")).statusCode(200);
+        SnapshotTagsTest.deleteTags(OWNER, id, "[{\"Key\":\"env\"}]").statusCode(200);
         String failed = start(OWNER, 1, null);
         complete(OWNER, failed, 1, aggregate(List.of(data)));
+        SnapshotTagsTest.createTags(OWNER, failed, Map.of("state", "error")).statusCode(200);
         given().auth().oauth2(token(OWNER)).delete("/snapshots/" + failed).then().statusCode(200);
         try (TopicTap tap = new TopicTap(bootstrap(), "snapshot-events")) {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-                assertEquals(List.of("SnapshotStarted", "SnapshotBlocksRecorded", "SnapshotCompleted"),
-                        tap.recordsWithKey(id).stream().map(r -> type(r)).toList());
-                assertEquals(List.of("SnapshotStarted", "SnapshotFailed", "SnapshotDeleted"),
+                assertEquals(List.of("SnapshotStarted", "SnapshotBlocksRecorded", "SnapshotCompleted", "SnapshotTagged",
+                        "SnapshotUntagged"), tap.recordsWithKey(id).stream().map(r -> type(r)).toList());
+                assertEquals(List.of("SnapshotStarted", "SnapshotFailed", "SnapshotTagged", "SnapshotDeleted"),
                         tap.recordsWithKey(failed).stream().map(r -> type(r)).toList());
             });
             tap.records().forEach(r -> EventContract.assertConforms(r.value()));
+            // The stream alone gives the tags DescribeSnapshots shows: SnapshotStarted's, then each change in order.
+            Map<String, String> folded = new LinkedHashMap<>();
+            long version = 0;
+            for (ConsumerRecord<String, String> record : tap.recordsWithKey(id)) {
+                JsonPath event = JsonPath.from(record.value());
+                assertEquals(++version, event.getLong("aggregateversion"));
+                List<Map<String, String>> tags = event.getList("data.tags");
+                if (tags != null) {
+                    tags.forEach(tag -> folded.put(tag.get("key"), tag.get("value")));
+                }
+                List<String> keys = event.getList("data.keys");
+                if (keys != null) {
+                    keys.forEach(folded::remove);
+                }
+            }
+            assertEquals(Map.of("team", "os"), folded);
+            assertEquals(folded, SnapshotTagsTest.tags(OWNER, id));
         }
     }
 
     private static String type(ConsumerRecord<String, String> record) {
-        return io.restassured.path.json.JsonPath.from(record.value()).getString("type");
+        return JsonPath.from(record.value()).getString("type");
     }
 }

@@ -36,4 +36,14 @@ public sealed interface InstanceEvent extends DomainEvent {
     record InstanceStateChanged(String instanceId, String ownerId, String imageId, String previousState,
             String currentState, StateReason stateReason) implements InstanceEvent {
     }
+
+    /** CreateTags after the launch: the tags set, each added or overwriting the value of its key. */
+    @EventType("InstanceTagged")
+    record InstanceTagged(String instanceId, String ownerId, List<Tag> tags) implements InstanceEvent {
+    }
+
+    /** DeleteTags: the keys that were removed (only keys the instance had). */
+    @EventType("InstanceUntagged")
+    record InstanceUntagged(String instanceId, String ownerId, List<String> keys) implements InstanceEvent {
+    }
 }

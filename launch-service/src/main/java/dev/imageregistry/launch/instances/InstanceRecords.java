@@ -19,6 +19,8 @@ import dev.imageregistry.launch.instances.InstanceDescription.StateReason;
 import dev.imageregistry.launch.instances.InstanceDescription.Tag;
 import dev.imageregistry.launch.instances.InstanceEvent.InstanceLaunched;
 import dev.imageregistry.launch.instances.InstanceEvent.InstanceStateChanged;
+import dev.imageregistry.launch.instances.InstanceEvent.InstanceTagged;
+import dev.imageregistry.launch.instances.InstanceEvent.InstanceUntagged;
 import dev.imageregistry.launch.persistence.Jdbc;
 import dev.imageregistry.platform.ServiceIdentity;
 
@@ -60,6 +62,31 @@ public class InstanceRecords {
                 change.stateReason() == null ? null : change.stateReason().code(),
                 change.stateReason() == null ? null : change.stateReason().message(), at, version,
                 change.instanceId());
+    }
+
+    public void tagged(InstanceTagged tagged, long version) {
+        for (InstanceEvent.Tag tag : tagged.tags()) {
+            jdbc.update("insert into instance_tag (instance_id, key, value) values (?, ?, ?) "
+                    + "on conflict (instance_id, key) do update set value = excluded.value",
+                    tagged.instanceId(), tag.key(), tag.value());
+        }
+        jdbc.update("update instance set version = ? where instance_id = ?", version, tagged.instanceId());
+    }
+
+    public void untagged(InstanceUntagged untagged, long version) {
+        jdbc.update("delete from instance_tag where instance_id = ? and key = any (?)", untagged.instanceId(),
+                untagged.keys().toArray(String[]::new));
+        jdbc.update("update instance set version = ? where instance_id = ?", version, untagged.instanceId());
+    }
+
+    /**
+     * Locks the caller's instance if it can still be found: not terminated before {@code terminatedSince}
+     * (DescribeInstances' visibility); false otherwise.
+     */
+    public boolean lockVisible(String account, String instanceId, Instant terminatedSince) {
+        return jdbc.one("select instance_id from instance where owner_id = ? and instance_id = ? "
+                + "and not (state = 'terminated' and state_changed_at < ?) for update", rs -> rs.getString(1),
+                account, instanceId, terminatedSince).isPresent();
     }
 
     /** Locks the caller's instances among {@code ids} (in ID order, so two callers cannot deadlock). */

@@ -8,6 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -21,6 +22,9 @@ import jakarta.ws.rs.core.UriInfo;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.imageregistry.launch.instances.InstanceDescription.DescribeInstancesResult;
 import dev.imageregistry.launch.instances.InstanceDescription.ImageReferences;
 import dev.imageregistry.launch.instances.InstanceDescription.InstanceIdsRequest;
@@ -28,8 +32,10 @@ import dev.imageregistry.launch.instances.InstanceDescription.Reservation;
 import dev.imageregistry.launch.instances.InstanceDescription.StartingInstances;
 import dev.imageregistry.launch.instances.InstanceDescription.StoppingInstances;
 import dev.imageregistry.launch.instances.InstanceDescription.TerminatingInstances;
+import dev.imageregistry.launch.instances.InstanceEvent;
 import dev.imageregistry.launch.instances.InstanceLifecycle;
 import dev.imageregistry.launch.instances.InstanceQuery;
+import dev.imageregistry.launch.instances.InstanceTagging;
 import dev.imageregistry.launch.instances.Launcher;
 import dev.imageregistry.launch.instances.RunInstancesRequest;
 import dev.imageregistry.platform.errors.Ec2Exception;
@@ -47,12 +53,21 @@ public class InstancesResource {
     private final Launcher launcher;
     private final InstanceLifecycle lifecycle;
     private final InstanceQuery query;
+    private final InstanceTagging tagging;
+    private final ObjectMapper json;
 
-    public InstancesResource(CallerAccount caller, Launcher launcher, InstanceLifecycle lifecycle, InstanceQuery query) {
+    public InstancesResource(CallerAccount caller, Launcher launcher, InstanceLifecycle lifecycle, InstanceQuery query,
+            InstanceTagging tagging, ObjectMapper json) {
         this.caller = caller;
         this.launcher = launcher;
         this.lifecycle = lifecycle;
         this.query = query;
+        this.tagging = tagging;
+        this.json = json;
+    }
+
+    /** CreateTags' and DeleteTags' body: {"Tags":[{"Key","Value"}]} (DeleteTags: Value optional, or no body). */
+    public record TagsRequest(List<InstanceEvent.Tag> tags) {
     }
 
     @POST
@@ -119,6 +134,28 @@ public class InstancesResource {
     @Operation(summary = "TerminateInstances: -> shutting-down -> terminated (visible for a while afterwards)")
     public TerminatingInstances terminate(InstanceIdsRequest request) {
         return new TerminatingInstances(lifecycle.terminate(caller.id(), request == null ? null : request.instanceIds()));
+    }
+
+    @POST
+    @Path("instances/{instanceId}/tags")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "CreateTags: adds or overwrites tags of the caller's instance (at most 50 per instance)")
+    public Map<String, Object> createTags(@PathParam("instanceId") String instanceId, TagsRequest request) {
+        tagging.createTags(caller.id(), instanceId, request == null ? null : request.tags());
+        return Map.of("Return", true);
+    }
+
+    @DELETE
+    @Path("instances/{instanceId}/tags")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "DeleteTags: the keys named (only when the value matches, if one is given), or every tag "
+            + "without a body")
+    public Map<String, Object> deleteTags(@PathParam("instanceId") String instanceId, String body)
+            throws JsonProcessingException {
+        // The body is optional, so a DELETE without one (and without a content type) is read as text first.
+        TagsRequest request = body == null || body.isBlank() ? null : json.readValue(body, TagsRequest.class);
+        tagging.deleteTags(caller.id(), instanceId, request == null ? null : request.tags());
+        return Map.of("Return", true);
     }
 
     @GET

@@ -60,6 +60,16 @@ public sealed interface SnapshotEvent extends DomainEvent {
     record SnapshotFailed(String snapshotId, String ownerId, StateReason stateReason) implements SnapshotEvent {
     }
 
+    /** CreateTags after the start: the tags set, each added or overwriting the value of its key. */
+    @EventType("SnapshotTagged")
+    record SnapshotTagged(String snapshotId, String ownerId, List<Tag> tags) implements SnapshotEvent {
+    }
+
+    /** DeleteTags: the keys that were removed (only keys the snapshot had). */
+    @EventType("SnapshotUntagged")
+    record SnapshotUntagged(String snapshotId, String ownerId, List<String> keys) implements SnapshotEvent {
+    }
+
     @EventType("SnapshotDeleted")
     record SnapshotDeleted(String snapshotId, String ownerId) implements SnapshotEvent {
     }

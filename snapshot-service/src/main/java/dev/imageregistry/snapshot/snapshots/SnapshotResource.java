@@ -28,6 +28,8 @@ import jakarta.ws.rs.core.UriInfo;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.identity.CallerAccount;
@@ -39,8 +41,8 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * The EBS direct APIs (StartSnapshot, PutSnapshotBlock, CompleteSnapshot, List*, GetSnapshotBlock) and EC2's
- * DescribeSnapshots/DeleteSnapshot, plus direct uploads (block-uploads, block-references): the client PUTs blocks
- * straight to the object store with requests the service signed, keeping the bytes off the service.
+ * DescribeSnapshots/DeleteSnapshot/CreateTags/DeleteTags, plus direct uploads (block-uploads, block-references): the
+ * client PUTs blocks straight to the object store with requests the service signed, keeping the bytes off the service.
  */
 @Path("/snapshots")
 @Produces(MediaType.APPLICATION_JSON)
@@ -51,12 +53,15 @@ public class SnapshotResource {
     private final BlockMap blocks;
     private final CallerAccount caller;
     private final BlockBuffers buffers;
+    private final ObjectMapper json;
 
-    public SnapshotResource(Snapshots snapshots, BlockMap blocks, CallerAccount caller, BlockBuffers buffers) {
+    public SnapshotResource(Snapshots snapshots, BlockMap blocks, CallerAccount caller, BlockBuffers buffers,
+            ObjectMapper json) {
         this.snapshots = snapshots;
         this.blocks = blocks;
         this.caller = caller;
         this.buffers = buffers;
+        this.json = json;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -94,6 +99,32 @@ public class SnapshotResource {
     @Operation(summary = "DeleteSnapshot: refused with InvalidSnapshot.InUse while an image uses the snapshot")
     public Map<String, Object> delete(@PathParam("snapshotId") String snapshotId) {
         snapshots.delete(caller.id(), snapshotId);
+        return Map.of("Return", true);
+    }
+
+    /** CreateTags' and DeleteTags' body: {"Tags":[{"Key","Value"}]} (DeleteTags: Value optional, or no body). */
+    public record TagsRequest(List<SnapshotEvent.Tag> tags) {
+    }
+
+    @POST
+    @Path("/{snapshotId}/tags")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "CreateTags: adds or overwrites tags of the caller's snapshot (at most 50 per snapshot)")
+    public Map<String, Object> createTags(@PathParam("snapshotId") String snapshotId, TagsRequest request) {
+        snapshots.createTags(caller.id(), snapshotId, request == null ? null : request.tags());
+        return Map.of("Return", true);
+    }
+
+    @DELETE
+    @Path("/{snapshotId}/tags")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "DeleteTags: the keys named (only when the value matches, if one is given), or every tag "
+            + "without a body")
+    public Map<String, Object> deleteTags(@PathParam("snapshotId") String snapshotId, String body)
+            throws JsonProcessingException {
+        // The body is optional, so a DELETE without one (and without a content type) is read as text first.
+        TagsRequest request = body == null || body.isBlank() ? null : json.readValue(body, TagsRequest.class);
+        snapshots.deleteTags(caller.id(), snapshotId, request == null ? null : request.tags());
         return Map.of("Return", true);
     }
 

@@ -36,7 +36,7 @@ import dev.imageregistry.snapshot.snapshots.SnapshotEvent.StateReason;
 import dev.imageregistry.snapshot.snapshots.SnapshotEvent.Tag;
 
 /**
- * Decides what happens to snapshots (start, complete, fail, delete): checks the rules, then writes the new state
+ * Decides what happens to snapshots (start, complete, fail, tag, delete): checks the rules, then writes the new state
  * and its events in one transaction. Blocks are written by {@link dev.imageregistry.snapshot.blocks.BlockMap}.
  */
 @ApplicationScoped
@@ -234,6 +234,26 @@ public class Snapshots {
                     "The snapshot " + snapshotId + " is currently in use by " + images.get(0) + ".");
         }
         remove(snapshot);
+    }
+
+    /** CreateTags on the caller's snapshot, in any state (a deleted one is gone: InvalidSnapshot.NotFound). */
+    @Transactional
+    public void createTags(String caller, String snapshotId, List<Tag> tags) {
+        SnapshotRecord snapshot = owned(caller, snapshotId, true);
+        retag(snapshot, snapshot.tag(tags));
+    }
+
+    /** DeleteTags on the caller's snapshot: the tags named (matching values, when given), or all of them. */
+    @Transactional
+    public void deleteTags(String caller, String snapshotId, List<Tag> tags) {
+        SnapshotRecord snapshot = owned(caller, snapshotId, true);
+        snapshot.untag(tags).ifPresent(untagged -> retag(snapshot, untagged));
+    }
+
+    private void retag(SnapshotRecord snapshot, SnapshotEvent event) {
+        update("update snapshot set tags = ?::jsonb, version = version + 1 where snapshot_id = ?",
+                json(snapshot.tagsAfter(event)), snapshot.snapshotId());
+        events.append(snapshot.snapshotId(), snapshot.version(), List.of(event));
     }
 
     /**
