@@ -35,10 +35,7 @@ import dev.imageregistry.gateway.services.ServiceQuery;
 import dev.imageregistry.gateway.wire.AwsError;
 import io.vertx.core.http.HttpMethod;
 
-/**
- * Tags by resource ID, whichever service owns the resource. Images are tagged in the registry; snapshots and instances
- * carry the tags they were created with (DescribeTags lists those), but are not re-tagged here yet.
- */
+/** Tags by resource ID, whichever service owns the resource: images, snapshots and instances. */
 @ApplicationScoped
 public class TagActions implements ActionFamily {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -58,7 +55,7 @@ public class TagActions implements ActionFamily {
         return List.of(
                 action("CreateTags", CreateTagsRequest::builder, CreateTagsResponse::builder)
                         .accepts("Resources", "Tags.Key", "Tags.Value")
-                        .dryRunChecks(call -> owned(call))
+                        .dryRunChecks(this::owned)
                         .handledBy(call -> {
                             if (!call.input().has("Tags")) {
                                 throw AwsError.missingParameter("Tag.N");
@@ -68,7 +65,7 @@ public class TagActions implements ActionFamily {
                         }),
                 action("DeleteTags", DeleteTagsRequest::builder, DeleteTagsResponse::builder)
                         .accepts("Resources", "Tags.Key", "Tags.Value")
-                        .dryRunChecks(call -> owned(call))
+                        .dryRunChecks(this::owned)
                         .handledBy(call -> {
                             change(call, HttpMethod.DELETE);
                             return JSON.objectNode();
@@ -78,51 +75,70 @@ public class TagActions implements ActionFamily {
                         .handledBy(this::describe));
     }
 
+    /** A taggable resource, and the service and path that own its tags. */
+    private record Resource(String id, Service service, String path) {
+    }
+
     /**
-     * Every resource is checked (well-formed, taggable here, the caller's) before any is changed, so a refused request
-     * changes nothing.
+     * Every resource is checked (well-formed, the caller's) before any is changed, so a refused request changes
+     * nothing; then each is tagged by the service that owns it.
      */
     private void change(ActionCall call, HttpMethod method) {
-        List<String> images = owned(call);
+        List<Resource> resources = owned(call);
         ObjectNode body = null;
         if (call.input().has("Tags")) {
             body = JSON.objectNode();
             body.set("Tags", call.input().get("Tags"));
         }
-        for (String imageId : images) {
-            services.call(Service.REGISTRY, method, "/images/" + imageId + "/tags", body, call.account());
+        for (Resource resource : resources) {
+            services.call(resource.service(), method, resource.path() + "/tags", body, call.account());
         }
     }
 
-    private List<String> owned(ActionCall call) {
-        JsonNode resources = call.input().get("Resources");
-        if (resources == null || resources.isEmpty()) {
+    private List<Resource> owned(ActionCall call) {
+        JsonNode ids = call.input().get("Resources");
+        if (ids == null || ids.isEmpty()) {
             throw AwsError.missingParameter("ResourceId.N");
         }
+        List<Resource> resources = new ArrayList<>();
         List<String> images = new ArrayList<>();
-        for (JsonNode resource : resources) {
+        for (JsonNode resource : ids) {
             String id = resource.asText();
             if (IMAGE_ID.matcher(id).matches()) {
                 images.add(id);
-            } else if (SNAPSHOT_ID.matcher(id).matches() || INSTANCE_ID.matcher(id).matches()) {
-                throw AwsError.unsupported("Changing the tags of " + id + " after it was created");
+                resources.add(new Resource(id, Service.REGISTRY, "/images/" + id));
+            } else if (SNAPSHOT_ID.matcher(id).matches()) {
+                JsonNode own = services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
+                        .add("SnapshotId", id).add("Owner", "self"), null, call.account()).path("Snapshots");
+                if (own.isEmpty()) {
+                    throw new AwsError(400, "InvalidSnapshot.NotFound", "The snapshot '" + id + "' does not exist.");
+                }
+                resources.add(new Resource(id, Service.SNAPSHOT, "/snapshots/" + id));
+            } else if (INSTANCE_ID.matcher(id).matches()) {
+                // The launch-service shows an account its own instances only: another's is NotFound.
+                services.call(Service.LAUNCH, HttpMethod.GET, "/instances" + ServiceQuery.of().add("InstanceId", id), null,
+                        call.account());
+                resources.add(new Resource(id, Service.LAUNCH, "/instances/" + id));
             } else {
                 throw new AwsError(400, "InvalidID", "The ID '" + id + "' is not valid");
             }
         }
-        ServiceQuery query = ServiceQuery.of().add("Owner", "self");
-        images.forEach(id -> query.add("ImageId", id));
-        JsonNode found = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + query, null, call.account()).path("Images");
-        for (String id : images) {
-            boolean mine = false;
-            for (JsonNode image : found) {
-                mine |= image.path("ImageId").asText().equals(id);
-            }
-            if (!mine) {
-                throw new AwsError(400, "InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+        if (!images.isEmpty()) {
+            ServiceQuery query = ServiceQuery.of().add("Owner", "self");
+            images.forEach(id -> query.add("ImageId", id));
+            JsonNode found = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + query, null, call.account())
+                    .path("Images");
+            for (String id : images) {
+                boolean mine = false;
+                for (JsonNode image : found) {
+                    mine |= image.path("ImageId").asText().equals(id);
+                }
+                if (!mine) {
+                    throw new AwsError(400, "InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+                }
             }
         }
-        return images;
+        return resources;
     }
 
     private JsonNode describe(ActionCall call) {

@@ -36,6 +36,14 @@ final class AwsClients {
                 .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD)).build();
     }
 
+    /** A client that does not retry, to see a refusal the SDK would otherwise retry (throttling, say). */
+    Ec2Client ec2WithoutRetries(String profile, String region) {
+        return Ec2Client.builder().endpointOverride(endpoint).region(Region.of(region)).credentialsProvider(keys(profile))
+                .httpClient(Apache5HttpClient.create())
+                .overrideConfiguration(c -> c.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()))
+                .build();
+    }
+
     StsClient sts(String profile) {
         return StsClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1).credentialsProvider(keys(profile))
                 .httpClient(Apache5HttpClient.create()).build();

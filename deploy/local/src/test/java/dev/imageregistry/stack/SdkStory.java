@@ -194,6 +194,21 @@ final class SdkStory implements AutoCloseable {
         assertTrue(eastA.describeTags(r -> r.filters(filter("resource-id", tagged), filter("key", "stage"))).tags().isEmpty());
         assertEquals("InvalidAMIID.NotFound", code(() -> eastB.createTags(r -> r.resources(tagged)
                 .tags(Tag.builder().key("x").value("y").build()))));
+        //    Snapshots and instances too, in one request with an image; a stranger's resource refuses the whole request.
+        String instance = eastA.runInstances(r -> r.imageId(tagged).minCount(1).maxCount(1)).instances().get(0).instanceId();
+        eastA.createTags(r -> r.resources(tagged, snapshot, instance).tags(Tag.builder().key("cost-centre").value("42").build()));
+        assertEquals(Set.of("image", "snapshot", "instance"), new HashSet<>(eastA.describeTags(r -> r.filters(
+                filter("key", "cost-centre"))).tags().stream().map(TagDescription::resourceTypeAsString).toList()));
+        assertEquals("42", eastA.describeSnapshots(r -> r.snapshotIds(snapshot)).snapshots().get(0).tags().stream()
+                .filter(t -> t.key().equals("cost-centre")).findFirst().orElseThrow().value());
+        assertEquals("InvalidInstanceID.NotFound", code(() -> eastB.createTags(r -> r.resources(instance)
+                .tags(Tag.builder().key("x").value("y").build()))));
+        eastA.deleteTags(r -> r.resources(tagged, snapshot, instance).tags(Tag.builder().key("cost-centre").build()));
+        assertTrue(eastA.describeTags(r -> r.filters(filter("key", "cost-centre"))).tags().isEmpty());
+        //    DeleteTags without tags removes every tag of the resource, as EC2 does.
+        eastA.deleteTags(r -> r.resources(registered.get(2)));
+        assertTrue(only(eastA, registered.get(2)).tags().isEmpty());
+        eastA.terminateInstances(r -> r.instanceIds(instance));
 
         // Deprecation, disabling and deregistration protection.
         String lifecycle = registered.get(1);
@@ -233,6 +248,30 @@ final class SdkStory implements AutoCloseable {
         assertEquals(List.of("us-east-1", "eu-west-1"), westB.describeRegions().regions().stream().map(r -> r.regionName()).toList());
         assertEquals("eu-west-1a", westB.describeAvailabilityZones().availabilityZones().get(0).zoneName());
         assertEquals("UnsupportedOperation", code(() -> eastA.createVpc(r -> r.cidrBlock("10.0.0.0/16"))));
+
+        // One account flooding the Region is throttled as EC2 throttles; another account is not held back.
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Ec2Exception> throttled = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Ec2Client flood = clients.ec2WithoutRetries("c", "us-east-1")) {
+            java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(8);
+            for (int t = 0; t < 8; t++) {
+                senders.submit(() -> {
+                    while (throttled.get() == null && sent.incrementAndGet() <= 5_000) {
+                        try {
+                            flood.describeRegions();
+                        } catch (Ec2Exception e) {
+                            throttled.compareAndSet(null, e);
+                        }
+                    }
+                });
+            }
+            senders.shutdown();
+            assertTrue(senders.awaitTermination(120, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertNotNull(throttled.get(), sent.get() + " requests in a flood were all admitted");
+        assertEquals("RequestLimitExceeded", throttled.get().awsErrorDetails().errorCode());
+        assertEquals(503, throttled.get().statusCode());
+        assertEquals(2, eastB.describeRegions().regions().size());
         assertEquals("UnsupportedOperation", code(() -> eastA.registerImage(r -> r.name("with-kernel").kernelId("aki-12345678")
                 .rootDeviceName("/dev/xvda").blockDeviceMappings(m -> m.deviceName("/dev/xvda").ebs(e -> e.snapshotId(snapshot))))));
     }
