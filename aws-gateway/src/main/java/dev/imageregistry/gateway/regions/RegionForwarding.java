@@ -33,10 +33,12 @@ public class RegionForwarding {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
             "upgrade", "proxy-authorization", "proxy-connection", "content-length");
 
+    private final Vertx vertx;
     private final HttpClient http;
     private final Regions regions;
 
     public RegionForwarding(Vertx vertx, Regions regions) {
+        this.vertx = vertx;
         this.regions = regions;
         this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setMaxPoolSize(32).setConnectTimeout(5_000).setSsl(false));
@@ -66,11 +68,20 @@ public class RegionForwarding {
             }
         }
         options.addHeader(FORWARDED_HEADER, regions.own());
+        java.util.concurrent.CompletableFuture<Forwarded> answer = new java.util.concurrent.CompletableFuture<>();
+        // Set up on an event loop, so the answer's body has its handler before it can arrive (see RegionServices).
+        vertx.runOnContext(ignored -> http.request(options)
+                .compose(req -> req.send(Buffer.buffer(request.body())))
+                .compose(resp -> resp.body().map(b -> new Forwarded(resp.statusCode(), resp.headers(), b.getBytes())))
+                .onComplete(done -> {
+                    if (done.succeeded()) {
+                        answer.complete(done.result());
+                    } else {
+                        answer.completeExceptionally(done.cause());
+                    }
+                }));
         try {
-            return http.request(options)
-                    .compose(req -> req.send(Buffer.buffer(request.body())))
-                    .compose(resp -> resp.body().map(b -> new Forwarded(resp.statusCode(), resp.headers(), b.getBytes())))
-                    .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            return answer.get(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

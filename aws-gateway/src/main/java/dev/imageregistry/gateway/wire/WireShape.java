@@ -18,6 +18,8 @@ import software.amazon.awssdk.core.traits.ListTrait;
  */
 public final class WireShape {
     private static final Map<Class<?>, WireShape> SHAPES = new ConcurrentHashMap<>();
+    /** By the field itself (identity): a nested structure's shape without building an SDK builder per use. */
+    private static final Map<SdkField<?>, WireShape> NESTED = new ConcurrentHashMap<>();
 
     private final List<SdkField<?>> fields;
 
@@ -31,7 +33,12 @@ public final class WireShape {
     }
 
     static WireShape of(SdkField<?> structure) {
-        return of(structure.constructor());
+        WireShape shape = NESTED.get(structure);
+        if (shape == null) {
+            shape = of(structure.constructor());
+            NESTED.put(structure, shape);
+        }
+        return shape;
     }
 
     public List<SdkField<?>> fields() {
