@@ -1,0 +1,217 @@
+package dev.imageregistry.gateway.benchmark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.imageregistry.infra.AccountTokens;
+import dev.imageregistry.infra.FreePort;
+import dev.imageregistry.infra.PostgresServer;
+import dev.imageregistry.infra.RegionTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * The Region the benchmark's gateway talks to: a real Kafka broker and PostgreSQL (local-infra, in this JVM and as a
+ * server process), the registry-service as a real process from its packaged jar (as the local stack and Kubernetes
+ * run it), an identity provider's key pair, and an access key for the gateway. Returns the gateway's configuration,
+ * plus {@code benchmark.*} entries the benchmark reads (the registry's address and process, the keys), so nothing is
+ * shared through static fields across Quarkus' class loaders.
+ */
+public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
+    static final String ACCOUNT = "111111111111";
+    static final String REGION = "us-east-1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> TOPICS = List.of("image-events", "snapshot-events", "copy-events", "instance-events");
+    private static final String REGISTRY_JVM = System.getProperty("benchmark.registry.jvm", "-Xmx512m");
+
+    private Process registry;
+    private Path log;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path directory = Path.of("target", "gateway-benchmark").toAbsolutePath();
+            delete(directory);
+            Files.createDirectories(directory);
+            RegionTestResource.Region region = RegionTestResource.region();
+            region.kafka().createTopics(TOPICS, 3);
+            String database = region.postgres().database("registry");
+
+            // The identity provider's keys, as the local stack keeps them: the gateway signs with the private one,
+            // the registry verifies with the public one; the benchmark's direct clients get tokens from the same.
+            AccountTokens tokens = AccountTokens.loadOrCreate(directory.resolve("identity"));
+            String accessKeyId = "AKIA" + random("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
+            String secret = random("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+            ObjectNode keys = JSON.createObjectNode();
+            keys.putArray("AccessKeys").addObject().put("AccessKeyId", accessKeyId).put("SecretAccessKey", secret)
+                    .put("Account", ACCOUNT).put("UserName", "bench");
+            Path keysFile = directory.resolve("access-keys.json");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(keysFile.toFile(), keys);
+
+            int port = FreePort.next();
+            Path app = copyOfRegistryApp(directory);
+            log = Path.of("target", "benchmark-registry.log").toAbsolutePath();
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(List.of(REGISTRY_JVM.trim().split("\\s+")));
+            command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-jar", app.resolve("quarkus-run.jar").toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+            Map<String, String> env = builder.environment();
+            env.put("HTTP_PORT", String.valueOf(port));
+            env.put("REGION", REGION);
+            env.put("KAFKA_BOOTSTRAP_SERVERS", region.kafka().bootstrapServers());
+            env.put("DB_URL", database);
+            env.put("DB_USER", PostgresServer.USER);
+            env.put("DB_PASSWORD", "");
+            env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", directory.resolve("identity/token-verify.pub").toString());
+            env.put("JWT_ISSUER", AccountTokens.ISSUER);
+            registry = builder.start();
+            Process started = registry;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "benchmark-registry-kill"));
+            String registryUrl = "http://127.0.0.1:" + port;
+            awaitReady(registryUrl, Duration.ofMinutes(3));
+
+            Map<String, String> config = new HashMap<>();
+            config.put("gateway.region", REGION);
+            // Another Region that is never asked: every request here is signed for us-east-1.
+            config.put("gateway.regions", REGION + "=http://127.0.0.1:" + FreePort.next());
+            config.put("gateway.services.registry", registryUrl);
+            config.put("gateway.services.snapshot", registryUrl);
+            config.put("gateway.services.launch", registryUrl);
+            config.put("gateway.services.replicator", registryUrl);
+            config.put("gateway.access-keys-file", keysFile.toString());
+            config.put("smallrye.jwt.sign.key.location", directory.resolve("identity/token-signing.key").toString());
+            config.put("smallrye.jwt.new-token.issuer", AccountTokens.ISSUER);
+            config.put("quarkus.http.test-port", "0");
+            // The per-account request limits stay on (their buckets are part of every request's cost) but far above
+            // what one account of the benchmark asks for: the defaults (100 describes and 20 changes per second)
+            // would refuse most of its requests with RequestLimitExceeded.
+            for (String limit : List.of("describe", "mutate", "launch")) {
+                config.put("gateway.limits." + limit + ".bucket", "1e9");
+                config.put("gateway.limits." + limit + ".per-second", "1e9");
+            }
+            // The same loopback address as the registry's, for both paths' clients alike.
+            config.put("quarkus.http.host", "127.0.0.1");
+
+            config.put("benchmark.registry-url", registryUrl);
+            config.put("benchmark.registry-pid", String.valueOf(registry.pid()));
+            config.put("benchmark.kafka", region.kafka().bootstrapServers());
+            config.put("benchmark.postgres-pid-file", region.directory().resolve("postgres/postmaster.pid").toString());
+            config.put("benchmark.token", tokens.token(ACCOUNT, Duration.ofHours(2)));
+            config.put("benchmark.access-key-id", accessKeyId);
+            config.put("benchmark.secret-access-key", secret);
+            return config;
+        } catch (IOException e) {
+            stop();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (registry != null && registry.isAlive()) {
+            registry.destroy(); // SIGTERM: Quarkus stops gracefully
+            try {
+                if (!registry.waitFor(20, TimeUnit.SECONDS)) {
+                    registry.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                registry.destroyForcibly();
+            }
+        }
+        // The broker and PostgreSQL are local-infra's, stopped by its shutdown hook with the JVM.
+    }
+
+    /**
+     * The registry's packaged application, copied first: a build of registry-service running beside the benchmark
+     * (on a shared machine) must not replace its jars under the running process.
+     */
+    private static Path copyOfRegistryApp(Path directory) throws IOException {
+        String root = System.getProperty("project.root", "..");
+        Path source = Path.of(root, "registry-service", "target", "quarkus-app").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(source.resolve("quarkus-run.jar"))) {
+            throw new IllegalStateException(source.resolve("quarkus-run.jar") + " is missing: build it first with "
+                    + "./mvnw -B -q -o install -DskipTests -pl registry-service -am");
+        }
+        Path target = directory.resolve("registry-app");
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path copy = target.resolve(source.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(copy);
+                } else {
+                    Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return target;
+    }
+
+    private void awaitReady(String url, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!registry.isAlive()) {
+                throw new IllegalStateException("the registry-service exited with " + registry.exitValue() + "; see " + log);
+            }
+            try {
+                HttpURLConnection connection = (HttpURLConnection) URI.create(url + "/q/health/ready").toURL().openConnection();
+                connection.setConnectTimeout(1000);
+                connection.setReadTimeout(2000);
+                int status = connection.getResponseCode();
+                connection.disconnect();
+                if (status == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the registry-service was not ready within " + timeout + "; see " + log);
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static String random(String alphabet, int length) {
+        SecureRandom random = new SecureRandom();
+        StringBuilder value = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            value.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return value.toString();
+    }
+
+    private static void delete(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}
