@@ -177,6 +177,11 @@ class SnapshotBlocksTest {
                 .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
         given().auth().oauth2(token(OWNER)).get("/snapshots/snap-nothex/blocks/5").then().statusCode(400)
                 .body("Errors[0].Code", is("InvalidSnapshotID.Malformed"));
+        // An older, 8-digit ID is well formed: not there is NotFound, as on EC2.
+        given().auth().oauth2(token(OWNER)).get("/snapshots/snap-1a2b3c4d/blocks/5").then().statusCode(400)
+                .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+        given().auth().oauth2(token(OWNER)).queryParam("SnapshotId", "snap-1a2b3c4d").get("/snapshots").then()
+                .statusCode(400).body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
     }
 
     @Test

@@ -42,7 +42,8 @@ import dev.imageregistry.snapshot.snapshots.SnapshotEvent.Tag;
 @ApplicationScoped
 public class Snapshots {
     private static final Logger LOG = Logger.getLogger(Snapshots.class);
-    public static final Pattern SNAPSHOT_ID = Pattern.compile("snap-[0-9a-f]{17}");
+    /** EC2's snapshot IDs: 17 hex digits, or 8 for older ones, which are valid IDs (an unknown one is NotFound). */
+    public static final Pattern SNAPSHOT_ID = Pattern.compile("snap-([0-9a-f]{8}|[0-9a-f]{17})");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Who may read a snapshot: its owner, or whoever may launch an enabled image that uses it. */
