@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.imageregistry.platform.tags.TagRules;
 import dev.imageregistry.launch.instances.InstanceEvent.InstanceLaunched;
 import dev.imageregistry.launch.instances.InstanceEvent.InstanceStateChanged;
 import dev.imageregistry.launch.instances.InstanceEvent.InstanceTagged;
@@ -98,11 +99,11 @@ public record Instance(String instanceId, String ownerId, String imageId, Instan
      * Refused with TagLimitExceeded when the instance would carry more than 50.
      */
     public List<InstanceTagged> tag(List<Tag> requested) {
-        Map<String, String> set = TagRestrictions.toSet(requested);
+        Map<String, String> set = TagRules.toSet(requested);
         Map<String, String> after = new LinkedHashMap<>(tags);
         after.putAll(set);
-        if (after.size() > TagRestrictions.MAX_TAGS) {
-            throw TagRestrictions.limitExceeded();
+        if (after.size() > TagRules.MAX_TAGS) {
+            throw TagRules.limitExceeded("an instance");
         }
         List<Tag> added = new ArrayList<>();
         set.forEach((key, value) -> added.add(new Tag(key, value)));
@@ -118,7 +119,7 @@ public record Instance(String instanceId, String ownerId, String imageId, Instan
         if (named == null || named.isEmpty()) {
             keys.addAll(tags.keySet());
         } else {
-            TagRestrictions.checkToDelete(named);
+            TagRules.checkToDelete(named);
             for (Tag tag : named) {
                 String value = tags.get(tag.key());
                 if (value != null && (tag.value() == null || tag.value().equals(value)) && !keys.contains(tag.key())) {

@@ -16,7 +16,7 @@ public sealed interface InstanceEvent extends DomainEvent {
         return instanceId();
     }
 
-    record Tag(String key, String value) {
+    record Tag(String key, String value) implements dev.imageregistry.platform.tags.TagRules.KeyValue {
     }
 
     record RootVolume(String volumeId, String snapshotId, int volumeSize) {

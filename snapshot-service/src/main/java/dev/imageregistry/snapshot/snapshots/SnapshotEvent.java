@@ -17,7 +17,7 @@ public sealed interface SnapshotEvent extends DomainEvent {
         return snapshotId();
     }
 
-    record Tag(String key, String value) {
+    record Tag(String key, String value) implements dev.imageregistry.platform.tags.TagRules.KeyValue {
     }
 
     @EventType("SnapshotStarted")

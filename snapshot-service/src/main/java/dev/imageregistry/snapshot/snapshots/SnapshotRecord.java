@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 
+import dev.imageregistry.platform.tags.TagRules;
 import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.snapshot.snapshots.SnapshotEvent.SnapshotTagged;
 import dev.imageregistry.snapshot.snapshots.SnapshotEvent.SnapshotUntagged;
@@ -56,11 +57,11 @@ public record SnapshotRecord(String snapshotId, String ownerId, int volumeSize, 
      * the snapshot would carry more than 50.
      */
     public SnapshotTagged tag(List<Tag> requested) {
-        Map<String, String> set = TagRestrictions.toSet(requested);
+        Map<String, String> set = TagRules.toSet(requested);
         Map<String, String> after = tagMap();
         after.putAll(set);
-        if (after.size() > TagRestrictions.MAX_TAGS) {
-            throw TagRestrictions.limitExceeded();
+        if (after.size() > TagRules.MAX_TAGS) {
+            throw TagRules.limitExceeded("a snapshot");
         }
         List<Tag> tags = new ArrayList<>();
         set.forEach((key, value) -> tags.add(new Tag(key, value)));
@@ -77,7 +78,7 @@ public record SnapshotRecord(String snapshotId, String ownerId, int volumeSize, 
         if (named == null || named.isEmpty()) {
             keys.addAll(current.keySet());
         } else {
-            TagRestrictions.checkToDelete(named);
+            TagRules.checkToDelete(named);
             for (Tag tag : named) {
                 String value = current.get(tag.key());
                 if (value != null && (tag.value() == null || tag.value().equals(value)) && !keys.contains(tag.key())) {

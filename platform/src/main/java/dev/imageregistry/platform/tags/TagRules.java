@@ -1,4 +1,4 @@
-package dev.imageregistry.snapshot.snapshots;
+package dev.imageregistry.platform.tags;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -6,25 +6,35 @@ import java.util.Locale;
 import java.util.Map;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
-import dev.imageregistry.snapshot.snapshots.SnapshotEvent.Tag;
 
-/** EC2's rules for CreateTags and DeleteTags, as the registry applies them to images. */
-final class TagRestrictions {
-    static final int MAX_TAGS = 50;
+/**
+ * EC2's rules for CreateTags and DeleteTags, one copy for every service that tags its resources after creation
+ * (snapshots, instances): keys of 1–128 characters not starting with {@code aws:}, values of at most 256, at most 50
+ * tags on a resource.
+ */
+public final class TagRules {
+    public static final int MAX_TAGS = 50;
 
-    private TagRestrictions() {
+    /** A tag as a service's events carry it. */
+    public interface KeyValue {
+        String key();
+
+        String value();
+    }
+
+    private TagRules() {
     }
 
     /** CreateTags' Tags: 1 to 50, each with a key and a value; a key named twice keeps its last value. */
-    static Map<String, String> toSet(List<Tag> tags) {
+    public static Map<String, String> toSet(List<? extends KeyValue> tags) {
         if (tags == null || tags.isEmpty()) {
             throw Ec2Exception.missingParameter("Tags");
         }
         if (tags.size() > MAX_TAGS) {
-            throw limitExceeded();
+            throw limitExceeded("a resource");
         }
         Map<String, String> set = new LinkedHashMap<>();
-        for (Tag tag : tags) {
+        for (KeyValue tag : tags) {
             checkKey(tag);
             if (tag.value() == null) {
                 throw Ec2Exception.missingParameter("Tag.Value");
@@ -36,8 +46,8 @@ final class TagRestrictions {
     }
 
     /** DeleteTags' Tags: keys, each with an optional value that must then match. */
-    static void checkToDelete(List<Tag> tags) {
-        for (Tag tag : tags) {
+    public static void checkToDelete(List<? extends KeyValue> tags) {
+        for (KeyValue tag : tags) {
             checkKey(tag);
             if (tag.value() != null) {
                 checkValue(tag.value());
@@ -45,12 +55,13 @@ final class TagRestrictions {
         }
     }
 
-    static Ec2Exception limitExceeded() {
+    /** {@code resource}: what the message names, "a snapshot", "an instance". */
+    public static Ec2Exception limitExceeded(String resource) {
         return Ec2Exception.badRequest("TagLimitExceeded",
-                "The maximum number of tags (" + MAX_TAGS + ") for a snapshot would be exceeded.");
+                "The maximum number of tags (" + MAX_TAGS + ") for " + resource + " would be exceeded.");
     }
 
-    private static void checkKey(Tag tag) {
+    private static void checkKey(KeyValue tag) {
         if (tag == null || tag.key() == null || tag.key().isEmpty() || characters(tag.key()) > 128) {
             throw Ec2Exception.invalidParameter("Tag keys must be 1 to 128 characters.");
         }
