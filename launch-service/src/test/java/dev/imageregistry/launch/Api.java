@@ -24,6 +24,11 @@ public record Api(String account) {
         return given().auth().oauth2(RegionTestResource.tokens().token(account)).contentType(ContentType.JSON);
     }
 
+    /** As the Region's operator (the {@code /admin} calls), who is no account. */
+    public static RequestSpecification asOperator() {
+        return given().auth().oauth2(RegionTestResource.tokens().operatorToken()).contentType(ContentType.JSON);
+    }
+
     public ValidatableResponse run(String imageId) {
         return run(Map.of("ImageId", imageId, "MinCount", 1, "MaxCount", 1, "InstanceType", "t3.micro"));
     }

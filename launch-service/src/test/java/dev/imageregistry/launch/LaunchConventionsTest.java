@@ -15,6 +15,11 @@ import io.quarkus.test.junit.QuarkusTest;
 class LaunchConventionsTest extends ServiceConventionsContract {
 
     @Override
+    protected int expectedOperatorCalls() {
+        return 1;
+    }
+
+    @Override
     protected List<String> readinessChecks() {
         return List.of("Database connections health check", "Kafka connection health check");
     }

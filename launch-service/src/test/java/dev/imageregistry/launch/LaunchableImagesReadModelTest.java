@@ -84,14 +84,14 @@ class LaunchableImagesReadModelTest {
         assertTrue(images.mayLaunch(friend, kept));
         String live = dump();
 
-        new Api(owner).as().post("/admin/read-models/launchable-images/rebuild").then().statusCode(200)
+        Api.asOperator().post("/admin/read-models/launchable-images/rebuild").then().statusCode(200)
                 .body("ReadModel", equalTo("launchable-images"));
         assertEquals(live, dump());
         assertTrue(images.mayLaunch(friend, kept));
         new Api(friend).run(kept).statusCode(200);
         new Api(owner).run(disabled).statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Unavailable"));
 
-        new Api(owner).as().post("/admin/read-models/nothing/rebuild").then().statusCode(400)
+        Api.asOperator().post("/admin/read-models/nothing/rebuild").then().statusCode(400)
                 .body("Errors[0].Code", equalTo("InvalidParameterValue"));
     }
 

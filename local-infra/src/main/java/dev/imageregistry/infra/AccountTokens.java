@@ -24,6 +24,8 @@ import io.smallrye.jwt.build.Jwt;
  */
 public final class AccountTokens {
     public static final String ISSUER = "https://image-registry.local/issuer";
+    /** The group the services' {@code /admin} calls require (the platform's {@code OperatorRole.NAME}). */
+    public static final String OPERATOR_GROUP = "operator";
 
     private final KeyPair keys;
 
@@ -84,6 +86,25 @@ public final class AccountTokens {
 
     public String token(String account) {
         return token(account, Duration.ofHours(12));
+    }
+
+    /**
+     * A token for an operator of the Region (the group {@code operator}): it may make the {@code /admin} calls and
+     * names no account, so it cannot act as one.
+     */
+    public String operatorToken(String operator, Duration lifetime) {
+        Instant now = Instant.now();
+        return Jwt.issuer(ISSUER)
+                .subject(operator)
+                .upn(operator)
+                .groups(OPERATOR_GROUP)
+                .issuedAt(now)
+                .expiresAt(now.plus(lifetime))
+                .sign(keys.getPrivate());
+    }
+
+    public String operatorToken() {
+        return operatorToken("operator", Duration.ofHours(12));
     }
 
     /** A token that expired a while ago, to prove it is refused. */

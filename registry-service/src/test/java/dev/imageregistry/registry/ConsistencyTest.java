@@ -121,7 +121,7 @@ class ConsistencyTest {
         scalar(database, "update image set name = 'damaged', tags = '{}' where image_id = ? returning 1", shared);
         assertNotEquals(live, view());
 
-        as(owner).post("/admin/read-models/images/rebuild").then().statusCode(200)
+        asOperator().post("/admin/read-models/images/rebuild").then().statusCode(200)
                 .body("EventsReplayed", greaterThanOrEqualTo(8));
         assertEquals(live, view());
     }
@@ -134,11 +134,11 @@ class ConsistencyTest {
         deleteSnapshot(database, owner, deleted);
         scalar(database, "update known_snapshot set state = 'deleted' where snapshot_id = ? returning 1", kept);
 
-        as(owner).post("/admin/read-models/snapshots/rebuild").then().statusCode(200);
+        asOperator().post("/admin/read-models/snapshots/rebuild").then().statusCode(200);
         register(owner, uniqueName("after-snapshot-rebuild"), kept);
         error(as(owner).body(registerBody(uniqueName("deleted-snapshot"), deleted)).post("/images"),
                 "InvalidSnapshot.NotFound");
-        error(as(owner).post("/admin/read-models/launches/rebuild"), "InvalidParameterValue");
+        error(asOperator().post("/admin/read-models/launches/rebuild"), "InvalidParameterValue");
     }
 
     private String view() {

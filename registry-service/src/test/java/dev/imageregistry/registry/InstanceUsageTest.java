@@ -130,7 +130,7 @@ class InstanceUsageTest {
         scalar(database, "delete from image_last_launch where image_id = ? returning 1", imageId);
         assertNotEquals(live, view());
 
-        as(owner).post("/admin/read-models/instances/rebuild").then().statusCode(200)
+        asOperator().post("/admin/read-models/instances/rebuild").then().statusCode(200)
                 .body("EventsReplayed", greaterThanOrEqualTo(6));
         assertEquals(live, view());
         as(owner).get("/images?ImageId=" + imageId).then().body("Images[0].LastLaunchedTime", notNullValue());

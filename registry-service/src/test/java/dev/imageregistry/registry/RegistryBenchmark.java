@@ -145,7 +145,7 @@ class RegistryBenchmark {
         steadyRate(snapshots, tokens);
         seed(owners, snapshots, (int) (IMAGES - count("select count(*) from image")));
         describes(registered, owners, tokens);
-        rebuild(tokens[0]);
+        rebuild(RegionTestResource.tokens().operatorToken());
         long topicImages = count("select count(distinct aggregate_id) from event_store where aggregate_id like 'ami-%'");
         line("images in the event store %d, in the rebuilt view %d", topicImages, count("select count(*) from image"));
         Files.write(Path.of("target", "benchmark.txt"), report);

@@ -40,6 +40,11 @@ public final class RegistryFixtures {
         return given().auth().oauth2(RegionTestResource.tokens().token(account)).contentType(ContentType.JSON);
     }
 
+    /** As the Region's operator (the {@code /admin} calls), who is no account. */
+    public static RequestSpecification asOperator() {
+        return given().auth().oauth2(RegionTestResource.tokens().operatorToken()).contentType(ContentType.JSON);
+    }
+
     public static String bootstrap() {
         return RegionTestResource.region().kafka().bootstrapServers();
     }

@@ -313,14 +313,14 @@ class DirectUploadTest {
         assertEquals(200, putWith(answer, 1, abandoned).status());
         references(OWNER, snapshot, batch(0, referenced)).then().statusCode(200);
         // Just touched: neither is a candidate, not even for a dry run.
-        given().auth().oauth2(token(OWNER)).queryParam("DryRun", "true").post("/admin/garbage-collection").then()
+        given().auth().oauth2(operatorToken()).queryParam("DryRun", "true").post("/admin/garbage-collection").then()
                 .statusCode(200).body("Blocks", not(hasItem(hex(referenced))), "Blocks", not(hasItem(hex(abandoned))));
         // After the grace window (5 s in tests) the unreferenced upload is a candidate; the dry run deletes nothing.
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(operatorToken())
                 .queryParam("DryRun", "true").post("/admin/garbage-collection").then().statusCode(200)
                 .body("Deleted", is(0), "Blocks", hasItem(hex(abandoned)), "Blocks", not(hasItem(hex(referenced)))));
         assertTrue(objectKeys().containsAll(List.of("blocks/" + hex(referenced), "blocks/" + hex(abandoned))));
-        List<String> deleted = given().auth().oauth2(token(OWNER)).post("/admin/garbage-collection").then()
+        List<String> deleted = given().auth().oauth2(operatorToken()).post("/admin/garbage-collection").then()
                 .statusCode(200).extract().path("Blocks");
         assertTrue(deleted.contains(hex(abandoned)));
         assertFalse(deleted.contains(hex(referenced)));

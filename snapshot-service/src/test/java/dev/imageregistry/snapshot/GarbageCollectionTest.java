@@ -45,17 +45,17 @@ class GarbageCollectionTest {
         given().auth().oauth2(token(OWNER)).delete("/snapshots/" + a).then().statusCode(200);
 
         // Within the grace window nothing of A is a candidate, not even with a dry run.
-        given().auth().oauth2(token(OWNER)).queryParam("DryRun", "true").post("/admin/garbage-collection").then()
+        given().auth().oauth2(operatorToken()).queryParam("DryRun", "true").post("/admin/garbage-collection").then()
                 .statusCode(200).body("Blocks", not(hasItem(hex(onlyInA))));
 
         // After it, the dry run lists A's own block and deletes nothing.
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(operatorToken())
                 .queryParam("DryRun", "true").post("/admin/garbage-collection").then().statusCode(200)
                 .body("DryRun", is(true), "Deleted", is(0), "Blocks", hasItem(hex(onlyInA)),
                         "Blocks", not(hasItem(hex(shared))), "Blocks", not(hasItem(hex(onlyInB)))));
         assertTrue(objectKeys().contains("blocks/" + hex(onlyInA)), "a dry run deletes nothing");
 
-        List<String> deleted = given().auth().oauth2(token(OWNER)).post("/admin/garbage-collection").then()
+        List<String> deleted = given().auth().oauth2(operatorToken()).post("/admin/garbage-collection").then()
                 .statusCode(200).extract().path("Blocks");
         assertTrue(deleted.contains(hex(onlyInA)));
         List<String> keys = objectKeys();
@@ -79,11 +79,11 @@ class GarbageCollectionTest {
         put(OWNER, pending, 0, data);
         // Referenced by a pending snapshot's map: safe however old.
         await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                given().auth().oauth2(token(OWNER)).post("/admin/garbage-collection").then().statusCode(200)
+                given().auth().oauth2(operatorToken()).post("/admin/garbage-collection").then().statusCode(200)
                         .body("Blocks", not(hasItem(hex(data)))));
         assertTrue(objectKeys().contains("blocks/" + hex(data)));
         assertEquals("completed", complete(OWNER, pending, 1, aggregate(List.of(data))));
-        given().auth().oauth2(token(OWNER)).queryParam("DryRun", "maybe").post("/admin/garbage-collection").then()
+        given().auth().oauth2(operatorToken()).queryParam("DryRun", "maybe").post("/admin/garbage-collection").then()
                 .statusCode(400);
     }
 }

@@ -104,10 +104,10 @@ class ImageUsageTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> readModel().contains("permission " + image + " " + STRANGER));
         await().atMost(Duration.ofSeconds(20)).until(() -> consumerCaughtUp());
         List<String> live = readModel();
-        given().auth().oauth2(token(OWNER)).post("/admin/read-models/image-usage/rebuild").then().statusCode(200)
+        given().auth().oauth2(operatorToken()).post("/admin/read-models/image-usage/rebuild").then().statusCode(200)
                 .body("EventsReplayed", greaterThan(0));
         assertEquals(live, readModel());
-        given().auth().oauth2(token(OWNER)).post("/admin/read-models/nothing/rebuild").then().statusCode(400);
+        given().auth().oauth2(operatorToken()).post("/admin/read-models/nothing/rebuild").then().statusCode(400);
     }
 
     /** Every event on image-events has been applied by the live consumer. */

@@ -16,6 +16,11 @@ import io.quarkus.test.junit.QuarkusTest;
 class SnapshotConventionsTest extends ServiceConventionsContract {
 
     @Override
+    protected int expectedOperatorCalls() {
+        return 2;
+    }
+
+    @Override
     protected List<String> readinessChecks() {
         return List.of("Database connections health check", "Kafka connection health check", "S3 block store");
     }

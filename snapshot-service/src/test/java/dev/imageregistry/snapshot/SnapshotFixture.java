@@ -37,6 +37,11 @@ final class SnapshotFixture {
         return RegionTestResource.tokens().token(account);
     }
 
+    /** The Region's operator's token (the {@code /admin} calls). */
+    static String operatorToken() {
+        return RegionTestResource.tokens().operatorToken();
+    }
+
     static String start(String account, int volumeSize, String parent) {
         ObjectNode body = JSON.createObjectNode().put("VolumeSize", volumeSize);
         if (parent != null) {

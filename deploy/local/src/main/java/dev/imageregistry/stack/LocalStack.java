@@ -169,6 +169,10 @@ public final class LocalStack {
                     .append('=').append(token).append('\n');
             env.append("TOKEN_").append(label).append('=').append(token).append('\n');
         });
+        // The operator is no account: only its token may make the /admin calls (rebuilds, garbage collection).
+        String operator = tokens.operatorToken();
+        out.append("Operator (the /admin calls only; names no account): TOKEN_OPERATOR=").append(operator).append('\n');
+        env.append("TOKEN_OPERATOR=").append(operator).append('\n');
         try {
             Files.writeString(dataDir.resolve("tokens.env"), env.toString());
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.imageregistry.launch.admin;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -11,9 +12,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.imageregistry.launch.images.ImageProjector;
 import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.operators.OperatorRole;
 import dev.imageregistry.platform.projection.ReadModelRebuild;
 
 /** Operator endpoint: wipe the launchable-images read model and replay image-events and snapshot-events. */
+@RolesAllowed(OperatorRole.NAME)
 @Path("/admin/read-models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Operations")

@@ -4,11 +4,23 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import io.restassured.path.json.JsonPath;
 
 import dev.imageregistry.infra.AccountTokens;
 import dev.imageregistry.infra.RegionTestResource;
@@ -86,6 +98,191 @@ public abstract class ServiceConventionsContract {
     @Test
     void aTokenWithoutATwelveDigitAccountIsAuthFailure() {
         given().auth().oauth2(RegionTestResource.tokens().token("alice"))
+                .when().get("/caller-identity").then().statusCode(401)
+                .body("Errors[0].Code", equalTo("AuthFailure"));
+    }
+
+    /**
+     * Generated from the service's own OpenAPI document, so an operator call added later is covered without a test
+     * of its own: every {@code /admin} path and method, called as an account, is refused before it runs.
+     */
+    @Test
+    void everyOperatorCallIsRefusedToAnAccountAndCounted() {
+        Map<String, Map<String, Object>> paths = given().when().get("/q/openapi?format=json").then().statusCode(200)
+                .extract().jsonPath().getMap("paths");
+        List<String> refused = new ArrayList<>();
+        for (var path : paths.entrySet()) {
+            if (!path.getKey().startsWith("/admin")) {
+                continue;
+            }
+            String concrete = path.getKey().replaceAll("\\{[^}]+}", "x");
+            for (String method : path.getValue().keySet()) {
+                given().auth().oauth2(RegionTestResource.tokens().token("111122223333"))
+                        .when().request(method.toUpperCase(), concrete).then().statusCode(403)
+                        .body("Errors[0].Code", equalTo("UnauthorizedOperation"));
+                refused.add(method.toUpperCase() + " " + concrete);
+            }
+        }
+        if (!refused.isEmpty()) {
+            given().when().get("/q/metrics").then().statusCode(200)
+                    .body(matchesPattern("(?s).*imageregistry_operator_calls_total\\{[^}]*outcome=\"refused\".*"));
+        }
+        assertEquals(expectedOperatorCalls(), refused.size(), "operator calls in the OpenAPI document: " + refused);
+    }
+
+    /** How many operator calls (path × method under /admin) this service has. */
+    protected abstract int expectedOperatorCalls();
+
+    /**
+     * A NUL character, which no database column of ours can store, in a query parameter, in the path, or in a JSON
+     * body's string, on every operation of the service's OpenAPI document: each is refused with EC2's
+     * {@code InvalidParameterValue} before anything runs, never a 500.
+     */
+    @Test
+    void aNulCharacterIsRefusedOnEveryOperation() {
+        JsonPath openApi = given().when().get("/q/openapi?format=json").then().statusCode(200).extract().jsonPath();
+        Map<String, Map<String, Map<String, Object>>> paths = openApi.getMap("paths");
+        String token = RegionTestResource.tokens().token("111122223333");
+        List<String> accepted = new ArrayList<>();
+        int operations = 0;
+        for (var path : paths.entrySet()) {
+            String concrete = path.getKey().replaceAll("\\{[^}]+}", "x");
+            for (var operation : path.getValue().entrySet()) {
+                String method = operation.getKey().toUpperCase();
+                if (!List.of("GET", "POST", "PUT", "DELETE").contains(method) || path.getKey().startsWith("/admin")) {
+                    continue;
+                }
+                operations++;
+                String where = method + " " + path.getKey();
+                refusedAsInvalid(where + " ?Name=a%00b", accepted, given().auth().oauth2(token).urlEncodingEnabled(false)
+                        .when().request(method, concrete + "?Name=a%00b"));
+                if (concrete.contains("/x")) {
+                    refusedAsInvalid(where + " NUL in the path", accepted, given().auth().oauth2(token)
+                            .urlEncodingEnabled(false).when().request(method, concrete.replaceFirst("/x", "/x%00")));
+                }
+                String field = firstTextField(openApi, operation.getValue());
+                if (field != null) {
+                    refusedAsInvalid(where + " {\"" + field + "\": NUL}", accepted, given().auth().oauth2(token)
+                            .contentType("application/json").body("{\"" + field + "\":\"a\\u0000b\"}")
+                            .when().request(method, concrete));
+                }
+            }
+        }
+        assertTrue(operations > 0, "the OpenAPI document lists the service's operations");
+        assertEquals(List.of(), accepted, "requests with a NUL that were not refused as InvalidParameterValue");
+    }
+
+    private static void refusedAsInvalid(String request, List<String> accepted, io.restassured.response.Response answer) {
+        String code = answer.getContentType() != null && answer.getContentType().contains("json")
+                ? answer.jsonPath().getString("Errors[0].Code") : null;
+        if (answer.statusCode() != 400 || !"InvalidParameterValue".equals(code)) {
+            accepted.add(request + " -> " + answer.statusCode() + " " + code);
+        }
+    }
+
+    /** The first text field of an operation's JSON request body, from its schema in the OpenAPI document. */
+    @SuppressWarnings("unchecked")
+    private static String firstTextField(JsonPath openApi, Map<String, Object> operation) {
+        Object body = operation.get("requestBody");
+        if (!(body instanceof Map<?, ?> requestBody) || !(requestBody.get("content") instanceof Map<?, ?> content)
+                || !(content.get("application/json") instanceof Map<?, ?> json)
+                || !(json.get("schema") instanceof Map<?, ?> schema)) {
+            return null;
+        }
+        if (schema.get("$ref") instanceof String ref) {
+            schema = openApi.getMap("components.schemas." + ref.substring(ref.lastIndexOf('/') + 1));
+        }
+        if (schema == null || !(schema.get("properties") instanceof Map<?, ?> properties)) {
+            return null;
+        }
+        for (var property : ((Map<String, Object>) properties).entrySet()) {
+            if (property.getValue() instanceof Map<?, ?> type && "string".equals(type.get("type"))) {
+                return property.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** What the HTTP layer refuses by itself is answered in the same EC2 error shape as everything else. */
+    @Test
+    void oversizedAndUnreadableRequestsGetAnEc2ErrorBody() {
+        String token = RegionTestResource.tokens().token("111122223333");
+        given().auth().oauth2(token).when().get("/caller-identity?Name=" + "a".repeat(20_000)).then().statusCode(414)
+                .body("Errors[0].Code", equalTo("RequestUriTooLong"));
+        given().auth().oauth2(token).header("X-Padding", "p".repeat(40_000)).when().get("/caller-identity").then()
+                .statusCode(431).body("Errors[0].Code", equalTo("RequestHeaderSectionTooLarge"));
+        given().auth().oauth2(token).contentType("application/json").body("{\"Name\":\"" + "a".repeat(1_100_000) + "\"}")
+                .when().post("/caller-identity").then().statusCode(413)
+                .body("Errors[0].Code", equalTo("RequestEntityTooLarge"));
+        byte[] badUtf8 = {'{', '"', 'N', 'a', 'm', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        JsonPath openApi = given().when().get("/q/openapi?format=json").then().extract().jsonPath();
+        Map<String, Map<String, Map<String, Object>>> paths = openApi.getMap("paths");
+        for (var path : paths.entrySet()) {
+            for (var operation : path.getValue().entrySet()) {
+                // Percent-encoded bytes that are not UTF-8 are read as U+FFFD, like any other odd text: never a 500.
+                // (Reads only: a mutation that accepted it would leave something behind in the other tests' account.)
+                if (operation.getKey().equalsIgnoreCase("get")) {
+                    int status = given().auth().oauth2(token).urlEncodingEnabled(false).when()
+                            .get(path.getKey().replaceAll("\\{[^}]+}", "x") + "?Name=%C3%28%FF").then().extract()
+                            .statusCode();
+                    assertTrue(status < 500, "GET " + path.getKey() + " with bad UTF-8 in the query: " + status);
+                }
+                if (firstTextField(openApi, operation.getValue()) != null) {
+                    given().auth().oauth2(token).contentType("application/json").body(badUtf8).when()
+                            .request(operation.getKey().toUpperCase(), path.getKey().replaceAll("\\{[^}]+}", "x"))
+                            .then().statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
+                }
+            }
+        }
+    }
+
+    /**
+     * Generated malformed requests (see {@link HostileRequests}) to every operation of the service's OpenAPI document,
+     * as an account of their own: each gets a 2xx or a 4xx with EC2's error body, never a 5xx, a stack trace or an
+     * empty body. {@code -Dhostile.seed} replays a run, {@code -Dhostile.per-operation} sets its size.
+     */
+    @Test
+    void hostileRequestsGetACleanAnswer() throws Exception {
+        long seed = Long.getLong("hostile.seed", System.nanoTime() % 100_000);
+        int perOperation = Integer.getInteger("hostile.per-operation", 100);
+        Map<String, Object> openApi = given().when().get("/q/openapi?format=json").then().statusCode(200).extract()
+                .jsonPath().getMap("");
+        HostileRequests generator = new HostileRequests(openApi, "/admin");
+        String account = String.format("%012d", 900_000_000_000L + seed);
+        String token = RegionTestResource.tokens().token(account);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String base = "http://localhost:" + io.restassured.RestAssured.port;
+        List<String> unclean = new ArrayList<>();
+        int sent = 0;
+        Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        for (HostileRequests.Request request : generator.generate(seed, perOperation)) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + request.uri()))
+                    .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+            if (request.contentType() != null) {
+                builder.header("Content-Type", request.contentType());
+            }
+            builder.method(request.method(), request.body() == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(request.body()));
+            HttpResponse<String> answer = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            sent++;
+            statuses.merge(answer.statusCode(), 1, Integer::sum);
+            String body = answer.body();
+            boolean clean = answer.statusCode() < 500 && !body.contains("Exception") && !body.contains("\tat ")
+                    && (answer.statusCode() < 400 || body.matches("(?s)\\{\"Errors\":\\[\\{\"Code\":\"[A-Za-z.]+\",\"Message\":.*"));
+            if (!clean) {
+                unclean.add(request.what() + " " + request.uri().substring(0, Math.min(200, request.uri().length()))
+                        + " -> " + answer.statusCode() + " " + body.substring(0, Math.min(300, body.length())));
+            }
+        }
+        System.out.printf("[hostile] seed %d: %d requests to %d operations, answers by status %s%n", seed, sent,
+                generator.operations(), statuses);
+        assertTrue(sent >= generator.operations() * perOperation && generator.operations() > 0, "requests sent: " + sent);
+        assertEquals(List.of(), unclean, "answers that were not clean (seed " + seed + ", " + sent + " requests)");
+    }
+
+    @Test
+    void anOperatorsTokenActsAsNoAccount() {
+        given().auth().oauth2(RegionTestResource.tokens().operatorToken())
                 .when().get("/caller-identity").then().statusCode(401)
                 .body("Errors[0].Code", equalTo("AuthFailure"));
     }

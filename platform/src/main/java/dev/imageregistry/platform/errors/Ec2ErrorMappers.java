@@ -48,12 +48,19 @@ public class Ec2ErrorMappers {
     /** Quarkus has its own mapper for this exact type (a 400 without a body); priority 1 puts EC2's first. */
     @ServerExceptionMapper(priority = 1)
     public Response wrongType(MismatchedInputException e) {
+        if (refusalInside(e) instanceof Ec2Exception refused) {
+            return refused(refused);
+        }
         return respond(400, "InvalidParameterValue",
                 "Invalid request: a field has a value of the wrong type" + fieldPath(e) + ".");
     }
 
     @ServerExceptionMapper(priority = 1)
     public Response unreadableBody(JsonProcessingException e) {
+        if (refusalInside(e) instanceof Ec2Exception refused) {
+            // A rule checked while the body was read (StorableTextJson), which Jackson wraps.
+            return refused(refused);
+        }
         String detail = e instanceof InvalidFormatException || e instanceof MismatchedInputException mismatched
                 ? "a field has a value of the wrong type" + fieldPath(e)
                 : "the request body is not valid JSON";
@@ -86,6 +93,12 @@ public class Ec2ErrorMappers {
         if (e.getCause() instanceof Ec2Exception refused) {
             return refused(refused);
         }
+        if (unstorableText(e)) {
+            // The door (StorableTextFilter, StorableTextJson) refuses a NUL in a request's text; this is the net
+            // under it for text that reached a statement another way. The transaction rolled back.
+            return respond(400, "InvalidParameterValue",
+                    "A parameter's value contains a NUL character (U+0000), which no EC2 parameter may contain.");
+        }
         if (lostToAConcurrentTransaction(e)) {
             // PostgreSQL rolled the whole transaction back (nothing changed), so the same request can simply be
             // sent again: EC2's retryable server error, not an InternalError that suggests a bug.
@@ -97,6 +110,31 @@ public class Ec2ErrorMappers {
         LOG.errorf(e, "request %s failed", requestId);
         return Response.status(500).type(MediaType.APPLICATION_JSON)
                 .entity(Ec2Error.of("InternalError", "An internal error has occurred.", requestId)).build();
+    }
+
+    private static Throwable refusalInside(Throwable e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof Ec2Exception) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** A refusal answered outside an exception mapper (by a request filter), in the same shape. */
+    public static Response answer(Ec2Exception e) {
+        return respond(e.status(), e.code(), e.getMessage());
+    }
+
+    /** The JDBC driver's refusal of a NUL in a text parameter (it never reaches PostgreSQL). */
+    static boolean unstorableText(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && t.getMessage() != null
+                    && t.getMessage().startsWith("Zero bytes may not occur")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A deadlock victim (40P01) or a serialization failure (40001) anywhere in the cause chain. */

@@ -3,6 +3,7 @@ package dev.imageregistry.registry.rest;
 import java.time.Duration;
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -13,6 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.operators.OperatorRole;
 import dev.imageregistry.platform.outbox.EventStore;
 import dev.imageregistry.platform.outbox.OutboxRelay;
 import dev.imageregistry.platform.projection.ReadModelRebuild;
@@ -23,6 +25,7 @@ import dev.imageregistry.registry.snapshots.KnownSnapshots;
 import io.agroal.api.AgroalDataSource;
 
 /** Operator commands: wipe a read model and rebuild it from its topics' beginning. */
+@RolesAllowed(OperatorRole.NAME)
 @Path("/admin/read-models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Operations")

@@ -1,5 +1,6 @@
 package dev.imageregistry.snapshot.usage;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -8,14 +9,18 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.operators.OperatorRole;
 import dev.imageregistry.platform.projection.ReadModelRebuild;
 import dev.imageregistry.snapshot.blocks.GarbageCollection;
 
 /** Operator endpoints: garbage collection on demand (with a dry run) and rebuilding the read model. */
+@RolesAllowed(OperatorRole.NAME)
 @Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Operations")
 public class OperatorResource {
     private final GarbageCollection garbageCollection;
     private final ImageUsage imageUsage;
