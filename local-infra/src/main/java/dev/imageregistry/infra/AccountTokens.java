@@ -89,6 +89,17 @@ public final class AccountTokens {
     }
 
     /**
+     * A token as the AWS gateway mints it for an account whose request it has admitted by the account's limits
+     * (claim {@code admitted_by}): the services do not count it against those limits again.
+     */
+    public String gatewayToken(String account) {
+        Instant now = Instant.now();
+        return Jwt.issuer(ISSUER).subject(account).upn(account).claim("account", account)
+                .claim("admitted_by", "aws-gateway").issuedAt(now).expiresAt(now.plus(Duration.ofHours(1)))
+                .sign(keys.getPrivate());
+    }
+
+    /**
      * A token for an operator of the Region (the group {@code operator}): it may make the {@code /admin} calls and
      * names no account, so it cannot act as one.
      */

@@ -1,5 +1,6 @@
 package dev.imageregistry.gateway.ec2;
 
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,21 +14,26 @@ import software.amazon.awssdk.core.SdkPojo;
 import dev.imageregistry.gateway.wire.AwsError;
 import dev.imageregistry.gateway.wire.QueryReader;
 import dev.imageregistry.gateway.wire.WireShape;
+import io.vertx.core.Future;
 
 /**
  * One EC2 action as a declaration: its request and answer shapes (from the model), the members of the request this
  * registry supports, and the handler that turns the request into calls of the services. The wire rules live in
  * {@code wire/}; an action is only what is particular to it.
+ *
+ * <p>Handlers and checks answer with a {@link Future} (they call the services without waiting for them), and may
+ * refuse either by a failed future or by throwing an {@link AwsError} before their first call: {@link #run} turns the
+ * one into the other, so a refusal is the same answer however a handler gives it.
  */
 public final class Ec2Action {
     /** Turns an action's input (JSON keyed by member names) into its answer's members. */
     public interface Handler {
-        JsonNode handle(ActionCall call);
+        Future<? extends JsonNode> handle(ActionCall call);
     }
 
-    /** Refuses a call as the action would (throws), or returns if it would go ahead. */
+    /** Refuses a call as the action would (throws, or fails), or succeeds if it would go ahead. */
     public interface Check {
-        void check(ActionCall call);
+        Future<?> check(ActionCall call);
     }
 
     private final String name;
@@ -73,6 +79,15 @@ public final class Ec2Action {
         return answer;
     }
 
+    public WireShape requestShape() {
+        return request;
+    }
+
+    /** The member paths honoured (DryRun among them). */
+    public Set<String> accepted() {
+        return Collections.unmodifiableSet(accepted);
+    }
+
     public ObjectNode read(java.util.Map<String, String> parameters) {
         ObjectNode input = QueryReader.read(parameters, request);
         for (String path : QueryReader.memberPaths(input)) {
@@ -83,13 +98,19 @@ public final class Ec2Action {
         return input;
     }
 
-    public JsonNode run(ActionCall call) {
-        if (call.input().path("DryRun").asBoolean(false) && request.field("DryRun") != null) {
-            if (dryRunCheck != null) {
-                dryRunCheck.check(call);
+    /** The answer's members, or the refusal (a DryRun that would succeed is refused with {@code DryRunOperation}). */
+    public Future<? extends JsonNode> run(ActionCall call) {
+        try {
+            if (call.input().path("DryRun").asBoolean(false) && request.member("DryRun") != null) {
+                Future<?> checked = dryRunCheck == null ? Future.succeededFuture() : dryRunCheck.check(call);
+                return checked.compose(ok -> Future.failedFuture(new AwsError(412, "DryRunOperation",
+                        "Request would have succeeded, but DryRun flag is set.")));
             }
-            throw new AwsError(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
+            return handler.handle(call);
+        } catch (RuntimeException refused) {
+            // The one place where a refusal thrown before a handler's first call becomes the failed future that the
+            // endpoint answers from; refusals inside compose/map steps fail their futures by themselves.
+            return Future.failedFuture(refused);
         }
-        return handler.handle(call);
     }
 }

@@ -20,6 +20,7 @@ import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 
 /** The image actions, answered by the Region's registry-service. */
@@ -57,10 +58,9 @@ public class ImageActions implements ActionFamily {
                         .dryRunChecks(this::owned)
                         .handledBy(call -> {
                             String imageId = call.required("ImageId", "ImageId");
-                            JsonNode answer = services.call(Service.REGISTRY, HttpMethod.DELETE, "/images/" + imageId
+                            return services.call(Service.REGISTRY, HttpMethod.DELETE, "/images/" + imageId
                                     + ServiceQuery.of().add("DeleteAssociatedSnapshots", call.input().get("DeleteAssociatedSnapshots")),
-                                    null, call.account());
-                            return JSON.objectNode().put("Return", answer.path("Return").asBoolean(true));
+                                    null, call.account()).map(ImageActions::returned);
                         }),
                 action("CopyImage", CopyImageRequest::builder, CopyImageResponse::builder)
                         .accepts("SourceRegion", "SourceImageId", "Name", "Description", "CopyImageTags", "ClientToken",
@@ -69,6 +69,7 @@ public class ImageActions implements ActionFamily {
                             call.required("SourceRegion", "SourceRegion");
                             call.required("SourceImageId", "SourceImageId");
                             call.required("Name", "Name");
+                            return Future.succeededFuture();
                         })
                         .handledBy(call -> {
                             refuseEncryption(call.input());
@@ -83,9 +84,8 @@ public class ImageActions implements ActionFamily {
                         .dryRunChecks(this::owned)
                         .handledBy(call -> {
                             String imageId = call.required("ImageId", "ImageId");
-                            services.call(Service.REGISTRY, HttpMethod.POST, "/images/" + imageId + "/attributes",
-                                    ImageAttributes.modification(call.input()), call.account());
-                            return JSON.objectNode();
+                            return services.call(Service.REGISTRY, HttpMethod.POST, "/images/" + imageId + "/attributes",
+                                    ImageAttributes.modification(call.input()), call.account()).map(answer -> JSON.objectNode());
                         }),
                 action("DescribeImageAttribute", DescribeImageAttributeRequest::builder,
                         DescribeImageAttributeResponse::builder)
@@ -101,9 +101,8 @@ public class ImageActions implements ActionFamily {
                                 throw AwsError.invalidParameterValue("Value (" + ImageAttributes.shown(attribute)
                                         + ") for parameter Attribute is invalid. Valid values: launchPermission");
                             }
-                            services.call(Service.REGISTRY, HttpMethod.POST, "/images/" + imageId
-                                    + "/attributes/launch-permission/reset", null, call.account());
-                            return JSON.objectNode();
+                            return services.call(Service.REGISTRY, HttpMethod.POST, "/images/" + imageId
+                                    + "/attributes/launch-permission/reset", null, call.account()).map(answer -> JSON.objectNode());
                         }),
                 simple("EnableImageDeprecation", EnableImageDeprecationRequest::builder,
                         EnableImageDeprecationResponse::builder, HttpMethod.PUT, "/deprecation", "DeprecateAt"),
@@ -142,13 +141,17 @@ public class ImageActions implements ActionFamily {
                             }
                         }
                     }
-                    JsonNode answered = services.call(Service.REGISTRY, method, "/images/" + imageId + path, body,
-                            call.account());
-                    return JSON.objectNode().put("Return", answered.path("Return").asBoolean(true));
+                    return services.call(Service.REGISTRY, method, "/images/" + imageId + path, body, call.account())
+                            .map(ImageActions::returned);
                 });
     }
 
-    private JsonNode register(ActionCall call) {
+    /** EC2's {@code Return} of an owner's action, as the registry answered it (true when it says nothing). */
+    private static JsonNode returned(JsonNode answer) {
+        return JSON.objectNode().put("Return", answer.path("Return").asBoolean(true));
+    }
+
+    private Future<ObjectNode> register(ActionCall call) {
         ObjectNode body = call.input().deepCopy();
         body.remove("DryRun");
         String sriov = call.text("SriovNetSupport");
@@ -166,8 +169,8 @@ public class ImageActions implements ActionFamily {
                 ((ObjectNode) ebs).remove("Encrypted");
             }
         }
-        JsonNode answer = services.call(Service.REGISTRY, HttpMethod.POST, "/images", body, call.account());
-        return JSON.objectNode().put("ImageId", answer.path("ImageId").asText());
+        return services.call(Service.REGISTRY, HttpMethod.POST, "/images", body, call.account())
+                .map(answer -> JSON.objectNode().put("ImageId", answer.path("ImageId").asText()));
     }
 
     private static void refuseEncryption(JsonNode input) {
@@ -177,8 +180,8 @@ public class ImageActions implements ActionFamily {
     }
 
     /** A DryRun of an owner's action: the image must be the caller's (else the same NotFound the action would get). */
-    private void owned(ActionCall call) {
-        catalogue.ownedImage(call.account(), call.required("ImageId", "ImageId"));
+    private Future<JsonNode> owned(ActionCall call) {
+        return catalogue.ownedImage(call.account(), call.required("ImageId", "ImageId"));
     }
 
 }

@@ -9,6 +9,7 @@ import dev.imageregistry.gateway.ec2.ActionCall;
 import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 
 /**
@@ -79,37 +80,40 @@ final class ImageAttributes {
         return body;
     }
 
-    static JsonNode describe(ActionCall call, RegionServices services, ImageCatalogue catalogue) {
+    static Future<ObjectNode> describe(ActionCall call, RegionServices services, ImageCatalogue catalogue) {
         String imageId = call.required("ImageId", "ImageId");
         String attribute = call.required("Attribute", "Attribute");
         ObjectNode answer = JSON.objectNode().put("ImageId", imageId);
-        switch (attribute) {
-            case "description" -> {
-                JsonNode described = services.call(Service.REGISTRY, HttpMethod.GET,
-                        "/images/" + imageId + "/attributes/description", null, call.account());
-                answer.set("Description", described.path("Description"));
-            }
-            case "launchPermission" -> {
-                JsonNode described = services.call(Service.REGISTRY, HttpMethod.GET,
-                        "/images/" + imageId + "/attributes/launchPermission", null, call.account());
-                answer.set("LaunchPermissions", described.path("LaunchPermissions"));
-            }
-            case "blockDeviceMapping" -> answer.set("BlockDeviceMappings",
-                    catalogue.asEc2(catalogue.visibleImage(call.account(), imageId)).path("BlockDeviceMappings"));
+        return switch (attribute) {
+            case "description" -> services.call(Service.REGISTRY, HttpMethod.GET,
+                    "/images/" + imageId + "/attributes/description", null, call.account())
+                    .map(described -> with(answer, "Description", described.path("Description")));
+            case "launchPermission" -> services.call(Service.REGISTRY, HttpMethod.GET,
+                    "/images/" + imageId + "/attributes/launchPermission", null, call.account())
+                    .map(described -> with(answer, "LaunchPermissions", described.path("LaunchPermissions")));
+            case "blockDeviceMapping" -> catalogue.visibleImage(call.account(), imageId)
+                    .map(image -> with(answer, "BlockDeviceMappings", catalogue.asEc2(image).path("BlockDeviceMappings")));
             case "bootMode", "lastLaunchedTime", "imdsSupport", "deregistrationProtection" -> {
                 String member = Character.toUpperCase(attribute.charAt(0)) + attribute.substring(1);
-                JsonNode value = catalogue.visibleImage(call.account(), imageId).get(member);
-                if (value != null && !value.isNull()) {
-                    answer.putObject(member).put("Value", value.asText());
-                }
+                yield catalogue.visibleImage(call.account(), imageId).map(image -> {
+                    JsonNode value = image.get(member);
+                    if (value != null && !value.isNull()) {
+                        answer.putObject(member).put("Value", value.asText());
+                    }
+                    return answer;
+                });
             }
             // Attributes of paravirtual images, Marketplace products and NitroTPM/UEFI variables, which images
             // here never have: EC2 answers them without a value.
             case "kernel", "ramdisk", "productCodes", "sriovNetSupport", "tpmSupport", "uefiData" ->
-                    catalogue.visibleImage(call.account(), imageId);
+                    catalogue.visibleImage(call.account(), imageId).map(image -> answer);
             default -> throw AwsError.invalidParameterValue("Value (" + shown(attribute)
                     + ") for parameter attribute is invalid. Valid values: " + VALID);
-        }
+        };
+    }
+
+    private static ObjectNode with(ObjectNode answer, String member, JsonNode value) {
+        answer.set(member, value);
         return answer;
     }
 

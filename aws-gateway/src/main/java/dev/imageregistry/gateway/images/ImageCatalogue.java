@@ -15,6 +15,7 @@ import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 
 /**
@@ -31,7 +32,7 @@ public class ImageCatalogue {
         this.aliases = aliases;
     }
 
-    JsonNode describe(ActionCall call) {
+    Future<JsonNode> describe(ActionCall call) {
         ObjectNode input = call.input();
         ServiceQuery query = ServiceQuery.of().addNumbered("ImageId", input.get("ImageIds"));
         ArrayNode owners = JsonNodeFactory.instance.arrayNode();
@@ -39,7 +40,7 @@ public class ImageCatalogue {
         input.path("Owners").forEach(owner -> named.add(owner.asText()));
         aliases.owners(named).forEach(owners::add);
         if (input.has("Owners") && owners.isEmpty()) {
-            return empty();
+            return Future.succeededFuture(empty());
         }
         query.addNumbered("Owner", owners).addNumbered("ExecutableBy", input.get("ExecutableUsers"));
         ArrayNode filters = JsonNodeFactory.instance.arrayNode();
@@ -49,7 +50,7 @@ public class ImageCatalogue {
                 filter.path("Values").forEach(v -> patterns.add(v.asText()));
                 List<String> accounts = aliases.accountsMatching(patterns);
                 if (accounts.isEmpty()) {
-                    return empty();
+                    return Future.succeededFuture(empty());
                 }
                 ObjectNode byOwner = filters.addObject().put("Name", "owner-id");
                 accounts.forEach(byOwner.putArray("Values")::add);
@@ -60,19 +61,23 @@ public class ImageCatalogue {
         query.addFilters(filters).add("IncludeDeprecated", input.get("IncludeDeprecated"))
                 .add("IncludeDisabled", input.get("IncludeDisabled")).add("MaxResults", input.get("MaxResults"))
                 .add("NextToken", input.get("NextToken"));
-        JsonNode answer = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + query, null, call.account());
-        ObjectNode result = JsonNodeFactory.instance.objectNode();
-        ArrayNode images = result.putArray("Images");
-        answer.path("Images").forEach(image -> images.add(asEc2(image)));
-        if (answer.hasNonNull("NextToken")) {
-            result.put("NextToken", answer.get("NextToken").asText());
-        }
-        return result;
+        return services.call(Service.REGISTRY, HttpMethod.GET, "/images" + query, null, call.account()).map(answer -> {
+            ObjectNode result = JsonNodeFactory.instance.objectNode();
+            ArrayNode images = result.putArray("Images");
+            answer.path("Images").forEach(image -> images.add(asEc2(image)));
+            if (answer.hasNonNull("NextToken")) {
+                result.put("NextToken", answer.get("NextToken").asText());
+            }
+            return result;
+        });
     }
 
-    /** The image as EC2 describes it (the registry's JSON, with the SDK model's member names where they differ). */
+    /**
+     * The image as EC2 describes it (the registry's JSON, with the SDK model's member names where they differ). The
+     * registry's tree is this request's own, parsed for it alone, so it is changed in place rather than copied.
+     */
     ObjectNode asEc2(JsonNode image) {
-        ObjectNode ec2 = image.deepCopy();
+        ObjectNode ec2 = (ObjectNode) image;
         if (ec2.has("Public")) {
             ec2.set("PublicLaunchPermissions", ec2.remove("Public"));
         }
@@ -89,22 +94,25 @@ public class ImageCatalogue {
     }
 
     /** The image if the caller may see it, else EC2's NotFound. */
-    public JsonNode visibleImage(String account, String imageId) {
-        JsonNode images = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + ServiceQuery.of().add("ImageId", imageId),
-                null, account).path("Images");
-        if (images.size() != 1) {
-            throw notFound(imageId);
-        }
-        return images.get(0);
+    public Future<JsonNode> visibleImage(String account, String imageId) {
+        return services.call(Service.REGISTRY, HttpMethod.GET, "/images" + ServiceQuery.of().add("ImageId", imageId),
+                null, account).map(answer -> {
+                    JsonNode images = answer.path("Images");
+                    if (images.size() != 1) {
+                        throw notFound(imageId);
+                    }
+                    return images.get(0);
+                });
     }
 
     /** The image if the caller owns it, else the NotFound an owner's action would get. */
-    JsonNode ownedImage(String account, String imageId) {
-        JsonNode image = visibleImage(account, imageId);
-        if (!account.equals(image.path("OwnerId").asText())) {
-            throw notFound(imageId);
-        }
-        return image;
+    Future<JsonNode> ownedImage(String account, String imageId) {
+        return visibleImage(account, imageId).map(image -> {
+            if (!account.equals(image.path("OwnerId").asText())) {
+                throw notFound(imageId);
+            }
+            return image;
+        });
     }
 
     static AwsError notFound(String imageId) {

@@ -21,6 +21,7 @@ import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 
 /** Instances and the images they were launched from, answered by the Region's launch-service. */
@@ -54,9 +55,7 @@ public class InstanceActions implements ActionFamily {
                                     throw AwsError.invalidParameterValue("Invalid availability zone: [" + zone + "]");
                                 }
                             }
-                            JsonNode reservation = services.call(Service.LAUNCH, HttpMethod.POST, "/instances", body,
-                                    call.account());
-                            return reservation;
+                            return services.call(Service.LAUNCH, HttpMethod.POST, "/instances", body, call.account());
                         }),
                 action("DescribeInstances", DescribeInstancesRequest::builder, DescribeInstancesResponse::builder)
                         .accepts("InstanceIds", "Filters.Name", "Filters.Values", "MaxResults", "NextToken")
@@ -89,23 +88,26 @@ public class InstanceActions implements ActionFamily {
                 });
     }
 
-    private void describeOwn(ActionCall call) {
+    private Future<JsonNode> describeOwn(ActionCall call) {
         if (!call.input().has("InstanceIds")) {
             throw AwsError.missingParameter("InstanceId");
         }
-        services.call(Service.LAUNCH, HttpMethod.GET, "/instances" + ServiceQuery.of()
+        return services.call(Service.LAUNCH, HttpMethod.GET, "/instances" + ServiceQuery.of()
                 .addRepeated("InstanceId", call.input().get("InstanceIds")), null, call.account());
     }
 
     /** A DryRun of RunInstances: the image must be one the caller may see and launch (state available). */
-    private void launchable(ActionCall call) {
+    private Future<JsonNode> launchable(ActionCall call) {
         String imageId = call.required("ImageId", "ImageId");
-        if (!"available".equals(images.visibleImage(call.account(), imageId).path("State").asText())) {
-            throw new AwsError(400, "InvalidAMIID.Unavailable", "The image " + imageId + " is not available.");
-        }
+        return images.visibleImage(call.account(), imageId).map(image -> {
+            if (!"available".equals(image.path("State").asText())) {
+                throw new AwsError(400, "InvalidAMIID.Unavailable", "The image " + imageId + " is not available.");
+            }
+            return image;
+        });
     }
 
-    private JsonNode references(ActionCall call) {
+    private Future<ObjectNode> references(ActionCall call) {
         if (!call.input().has("ImageIds")) {
             throw AwsError.missingParameter("ImageId.N");
         }
@@ -117,11 +119,15 @@ public class InstanceActions implements ActionFamily {
         }
         ObjectNode result = JSON.objectNode();
         ArrayNode references = result.putArray("ImageReferences");
+        // One image after the other, as EC2 lists them: each call once the one before it has answered.
+        Future<Void> all = Future.succeededFuture();
         for (JsonNode imageId : call.input().get("ImageIds")) {
-            JsonNode answer = services.call(Service.LAUNCH, HttpMethod.GET, "/images/" + imageId.asText() + "/references",
-                    null, call.account());
-            answer.path("ImageReferences").forEach(references::add);
+            all = all.compose(ignored -> services.call(Service.LAUNCH, HttpMethod.GET, "/images/" + imageId.asText()
+                    + "/references", null, call.account()).map(answer -> {
+                        answer.path("ImageReferences").forEach(references::add);
+                        return null;
+                    }));
         }
-        return result;
+        return all.map(ignored -> result);
     }
 }

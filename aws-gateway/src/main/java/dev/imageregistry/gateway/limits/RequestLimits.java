@@ -1,93 +1,51 @@
 package dev.imageregistry.gateway.limits;
 
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 
 import dev.imageregistry.gateway.wire.AwsError;
+import dev.imageregistry.limits.AccountLimits;
+import dev.imageregistry.limits.ActionClass;
+import dev.imageregistry.limits.Rate;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Per-account request limits, as EC2's: a token bucket per account and class of action (describing, changing,
- * launching), so one account flooding a Region cannot starve the others. A refused request is EC2's
- * {@code 503 RequestLimitExceeded}, which the SDKs retry with backoff. Each replica keeps its own buckets, so a
- * Region with n gateway replicas admits up to n times the configured rates.
+ * The AWS endpoint's per-account request limits ({@code gateway.limits.*}, the buckets of {@link AccountLimits}): a
+ * request over its account's limit for its class of action is EC2's {@code 503 RequestLimitExceeded}, which the
+ * SDKs and the aws CLI retry with backoff.
  */
 @ApplicationScoped
 public class RequestLimits {
-    /** EC2's classes of actions, each with a bucket of its own. */
-    public enum ActionClass {
-        DESCRIBE, MUTATE, LAUNCH;
+    static final Map<ActionClass, Rate> DEFAULTS = Map.of(ActionClass.DESCRIBE, new Rate(200, 100),
+            ActionClass.MUTATE, new Rate(100, 20), ActionClass.LAUNCH, new Rate(50, 5), ActionClass.BLOCKS,
+            new Rate(2000, 1000));
 
-        public static ActionClass of(String action) {
-            if (action.startsWith("Describe") || action.startsWith("Get") || action.startsWith("List")) {
-                return DESCRIBE;
-            }
-            return action.equals("RunInstances") ? LAUNCH : MUTATE;
-        }
-    }
-
-    public record Rate(double capacity, double refillPerSecond) {
-    }
-
-    private static final long FORGET_AFTER_NANOS = 600_000_000_000L;
-
-    private final Map<ActionClass, Rate> rates;
-    private final LongSupplier clock;
+    private final AccountLimits limits;
     private final MeterRegistry metrics;
-    private final Map<String, RequestBucket> buckets = new ConcurrentHashMap<>();
-    private volatile long sweptAt;
 
     @Inject
-    public RequestLimits(MeterRegistry metrics,
-            @ConfigProperty(name = "gateway.limits.describe.bucket", defaultValue = "200") double describeBucket,
-            @ConfigProperty(name = "gateway.limits.describe.per-second", defaultValue = "100") double describeRate,
-            @ConfigProperty(name = "gateway.limits.mutate.bucket", defaultValue = "100") double mutateBucket,
-            @ConfigProperty(name = "gateway.limits.mutate.per-second", defaultValue = "20") double mutateRate,
-            @ConfigProperty(name = "gateway.limits.launch.bucket", defaultValue = "50") double launchBucket,
-            @ConfigProperty(name = "gateway.limits.launch.per-second", defaultValue = "5") double launchRate) {
-        this(Map.of(ActionClass.DESCRIBE, new Rate(describeBucket, describeRate), ActionClass.MUTATE,
-                new Rate(mutateBucket, mutateRate), ActionClass.LAUNCH, new Rate(launchBucket, launchRate)),
-                System::nanoTime, metrics);
+    public RequestLimits(MeterRegistry metrics, Config config) {
+        this(AccountLimits.configured("gateway.limits", config.getPropertyNames(),
+                name -> config.getOptionalValue(name, String.class), DEFAULTS), metrics);
     }
 
-    RequestLimits(Map<ActionClass, Rate> rates, LongSupplier clock, MeterRegistry metrics) {
-        this.rates = rates;
-        this.clock = clock;
+    RequestLimits(AccountLimits limits, MeterRegistry metrics) {
+        this.limits = limits;
         this.metrics = metrics;
-        this.sweptAt = clock.getAsLong();
     }
 
     /** Takes one request of the account's bucket for the action, or refuses it as EC2 does. */
     public void admit(String account, String action) {
-        ActionClass actionClass = ActionClass.of(action);
-        Rate rate = rates.get(actionClass);
-        if (rate.refillPerSecond() <= 0) {
-            return;
-        }
-        long now = clock.getAsLong();
-        RequestBucket bucket = buckets.computeIfAbsent(account + '/' + actionClass,
-                k -> new RequestBucket(rate.capacity(), rate.refillPerSecond(), now));
-        if (!bucket.take(now)) {
+        ActionClass actionClass = ActionClass.ofAction(action);
+        if (!limits.admit(account, actionClass)) {
             if (metrics != null) {
-                metrics.counter("imageregistry_gateway_throttled_total", "class", actionClass.name().toLowerCase())
-                        .increment();
+                metrics.counter("imageregistry_gateway_throttled_total", "class", actionClass.key()).increment();
             }
             throw new AwsError(503, "RequestLimitExceeded", "Request limit exceeded.");
         }
-        if (now - sweptAt > FORGET_AFTER_NANOS) {
-            sweptAt = now;
-            // A full bucket is the same as none: forgetting it bounds the memory to the accounts active lately.
-            buckets.values().removeIf(b -> b.isIdleSince(now));
-        }
-    }
-
-    int bucketCount() {
-        return buckets.size();
     }
 }

@@ -23,10 +23,11 @@ import dev.imageregistry.gateway.ec2.ActionFamily;
 import dev.imageregistry.gateway.ec2.Ec2Action;
 import dev.imageregistry.gateway.ec2.Wildcards;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.Future;
 
 /**
  * DescribeRegions and DescribeAvailabilityZones from the configured Regions. Each Region has one zone,
- * {@code <region>a}, where the launch-service places every instance.
+ * {@code <region>a}, where the launch-service places every instance. Answered from configuration alone, at once.
  */
 @ApplicationScoped
 public class RegionActions implements ActionFamily {
@@ -43,11 +44,11 @@ public class RegionActions implements ActionFamily {
         return List.of(
                 action("DescribeRegions", DescribeRegionsRequest::builder, DescribeRegionsResponse::builder)
                         .accepts("RegionNames", "AllRegions", "Filters.Name", "Filters.Values")
-                        .handledBy(this::describeRegions),
+                        .handledBy(call -> Future.succeededFuture(describeRegions(call))),
                 action("DescribeAvailabilityZones", DescribeAvailabilityZonesRequest::builder,
                         DescribeAvailabilityZonesResponse::builder)
                         .accepts("ZoneNames", "ZoneIds", "AllAvailabilityZones", "Filters.Name", "Filters.Values")
-                        .handledBy(this::describeZones));
+                        .handledBy(call -> Future.succeededFuture(describeZones(call))));
     }
 
     private JsonNode describeRegions(ActionCall call) {

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +12,8 @@ import org.jboss.logging.Logger;
 
 import dev.imageregistry.gateway.signature.SignedRequest;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -32,13 +33,12 @@ public class RegionForwarding {
     private static final Logger LOG = Logger.getLogger(RegionForwarding.class);
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
             "upgrade", "proxy-authorization", "proxy-connection", "content-length");
+    private static final long TIMEOUT_MILLIS = 120_000;
 
-    private final Vertx vertx;
     private final HttpClient http;
     private final Regions regions;
 
     public RegionForwarding(Vertx vertx, Regions regions) {
-        this.vertx = vertx;
         this.regions = regions;
         this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setMaxPoolSize(32).setConnectTimeout(5_000).setSsl(false));
@@ -53,7 +53,11 @@ public class RegionForwarding {
     public record Forwarded(int status, MultiMap headers, byte[] body) {
     }
 
-    public Forwarded forward(String region, SignedRequest request) {
+    /**
+     * The other Region's answer, on the event loop that serves the request; a request passed on once already is
+     * refused at once, an unreachable gateway is {@code 503 Unavailable}.
+     */
+    public Future<Forwarded> forward(String region, SignedRequest request) {
         if (request.header(FORWARDED_HEADER) != null) {
             throw new AwsError(400, "InvalidParameterValue", "This gateway serves " + regions.own()
                     + " and was passed a request for " + region + " by another gateway; check gateway.regions.");
@@ -61,33 +65,22 @@ public class RegionForwarding {
         URI target = regions.gatewayOf(region);
         String uri = target.toString().replaceAll("/$", "") + request.rawPath()
                 + (request.rawQuery() == null || request.rawQuery().isEmpty() ? "" : "?" + request.rawQuery());
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(request.method())).setAbsoluteURI(uri);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(request.method())).setAbsoluteURI(uri)
+                .setConnectTimeout(TIMEOUT_MILLIS).setIdleTimeout(TIMEOUT_MILLIS);
         for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {
             if (!HOP_BY_HOP.contains(header.getKey())) {
                 header.getValue().forEach(value -> options.addHeader(header.getKey(), value));
             }
         }
         options.addHeader(FORWARDED_HEADER, regions.own());
-        java.util.concurrent.CompletableFuture<Forwarded> answer = new java.util.concurrent.CompletableFuture<>();
-        // Set up on an event loop, so the answer's body has its handler before it can arrive (see RegionServices).
-        vertx.runOnContext(ignored -> http.request(options)
-                .compose(req -> req.send(Buffer.buffer(request.body())))
+        // Sent from the event loop that serves the request, so the answer's body has its handler before it can arrive.
+        return http.request(options)
+                .compose(req -> req.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body()))))
                 .compose(resp -> resp.body().map(b -> new Forwarded(resp.statusCode(), resp.headers(), b.getBytes())))
-                .onComplete(done -> {
-                    if (done.succeeded()) {
-                        answer.complete(done.result());
-                    } else {
-                        answer.completeExceptionally(done.cause());
-                    }
-                }));
-        try {
-            return answer.get(120, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.warnf("the gateway of %s at %s is not reachable: %s", region, target, e.toString());
-            throw new AwsError(503, "Unavailable", "The gateway of " + region + " is not reachable; try again.");
-        }
+                .recover(e -> {
+                    LOG.warnf("the gateway of %s at %s is not reachable: %s", region, target, e.toString());
+                    return Future.failedFuture(new AwsError(503, "Unavailable", "The gateway of " + region
+                            + " is not reachable; try again."));
+                });
     }
 }

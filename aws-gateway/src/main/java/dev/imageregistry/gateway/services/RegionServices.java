@@ -3,10 +3,7 @@ package dev.imageregistry.gateway.services;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.EnumMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
@@ -15,31 +12,56 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 import dev.imageregistry.gateway.wire.AwsError;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * Calls the Region's services on their JSON APIs (the internal contract) as the verified account, over pooled
  * keep-alive HTTP/1.1 connections. A service's EC2-shaped refusal becomes the same refusal on the AWS wire; a lost
  * optimistic-concurrency race (409) becomes a 503, which every SDK's standard retry policy retries (nothing was
  * written, so a retry is safe); an unreachable service is a 503 too.
+ *
+ * <p>Called on the event loop that serves the request: the call is sent and its answer read there, and the returned
+ * future completes there, so no thread waits for a service. Each handler of the answer is attached on that loop
+ * before the answer can arrive (from a worker thread, a body could arrive before its handler; Vert.x drops a body
+ * nobody listens to, and an empty 200 was the result).
  */
 @ApplicationScoped
 public class RegionServices {
     private static final Logger LOG = Logger.getLogger(RegionServices.class);
-    private static final long TIMEOUT_SECONDS = 60;
+    private static final long TIMEOUT_MILLIS = 60_000;
+    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
-    private final Map<Service, URI> bases = new EnumMap<>(Service.class);
-    private final Vertx vertx;
+    /** Where a service listens, taken apart once: nothing parses a URL or an address per call. */
+    private record Target(String host, int port, boolean ssl, String basePath, SocketAddress server, URI base) {
+        static Target of(URI base) {
+            boolean ssl = "https".equalsIgnoreCase(base.getScheme());
+            int port = base.getPort() > 0 ? base.getPort() : ssl ? 443 : 80;
+            String path = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
+            String host = base.getHost();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1); // an IPv6 literal, which the client takes bare
+            }
+            return new Target(host, port, ssl, path, SocketAddress.inetSocketAddress(port, host), base);
+        }
+    }
+
+    private final Map<Service, Target> targets = new EnumMap<>(Service.class);
     private final HttpClient http;
     private final CallerTokens tokens;
     private final ObjectMapper json;
@@ -50,13 +72,12 @@ public class RegionServices {
             @ConfigProperty(name = "gateway.services.launch") URI launch,
             @ConfigProperty(name = "gateway.services.replicator") URI replicator,
             @ConfigProperty(name = "gateway.services.connections", defaultValue = "64") int connections) {
-        this.vertx = vertx;
         this.tokens = tokens;
         this.json = json;
-        bases.put(Service.REGISTRY, registry);
-        bases.put(Service.SNAPSHOT, snapshot);
-        bases.put(Service.LAUNCH, launch);
-        bases.put(Service.REPLICATOR, replicator);
+        targets.put(Service.REGISTRY, Target.of(registry));
+        targets.put(Service.SNAPSHOT, Target.of(snapshot));
+        targets.put(Service.LAUNCH, Target.of(launch));
+        targets.put(Service.REPLICATOR, Target.of(replicator));
         this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setMaxPoolSize(connections).setConnectTimeout(5_000));
     }
@@ -73,62 +94,60 @@ public class RegionServices {
         }
     }
 
-    /** Calls a service and returns its answer's body, or throws its refusal in AWS's terms. */
-    public JsonNode call(Service service, HttpMethod method, String pathAndQuery, JsonNode body, String account) {
-        Answer answer = send(service, method, pathAndQuery, body, account);
-        if (!answer.ok()) {
-            throw refusal(service, answer);
-        }
-        return answer.body();
+    /** Calls a service; its answer's body, or its refusal in AWS's terms. */
+    public Future<JsonNode> call(Service service, HttpMethod method, String pathAndQuery, JsonNode body, String account) {
+        return send(service, method, pathAndQuery, body, account).map(answer -> {
+            if (!answer.ok()) {
+                throw refusal(service, answer);
+            }
+            return answer.body();
+        });
     }
 
-    public Answer send(Service service, HttpMethod method, String pathAndQuery, JsonNode body, String account) {
-        URI base = bases.get(service);
-        RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(base.toString() + pathAndQuery)
-                .putHeader("Authorization", "Bearer " + tokens.forAccount(account)).putHeader("Accept", "application/json");
-        byte[] bytes = null;
+    /** Calls a service; its answer whatever its status, or 503 Unavailable when there is none. */
+    public Future<Answer> send(Service service, HttpMethod method, String pathAndQuery, JsonNode body, String account) {
+        Target target = targets.get(service);
+        // The connect timeout bounds the wait for a pooled connection, the idle timeout the wait for the answer.
+        RequestOptions options = new RequestOptions().setMethod(method).setServer(target.server())
+                .setHost(target.host()).setPort(target.port()).setSsl(target.ssl()).setURI(target.basePath() + pathAndQuery)
+                .setConnectTimeout(TIMEOUT_MILLIS).setIdleTimeout(TIMEOUT_MILLIS)
+                .putHeader(HttpHeaders.AUTHORIZATION, tokens.authorization(account)).putHeader(HttpHeaders.ACCEPT, JSON);
+        Buffer payload = null;
         if (body != null) {
-            options.putHeader("Content-Type", "application/json");
+            options.putHeader(HttpHeaders.CONTENT_TYPE, JSON);
             try {
-                bytes = json.writeValueAsBytes(body);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                payload = Buffer.buffer(Unpooled.wrappedBuffer(json.writeValueAsBytes(body)));
+            } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         }
-        Buffer payload = bytes == null ? null : Buffer.buffer(bytes);
-        CompletableFuture<Answer> answer = new CompletableFuture<>();
-        // The whole exchange is set up on an event loop: built from this worker thread, a handler could be attached
-        // after the answer's body had arrived, and Vert.x drops a body nobody listens to (an empty 200 was the result,
-        // about once in 10,000 calls under load).
-        vertx.runOnContext(ignored -> http.request(options)
-                .compose(request -> payload == null ? request.send() : request.send(payload))
+        Buffer sent = payload;
+        return http.request(options)
+                .compose(request -> sent == null ? request.send() : request.send(sent))
                 .compose(response -> response.body().map(b -> new Answer(response.statusCode(), parse(b))))
-                .onComplete(done -> {
-                    if (done.succeeded()) {
-                        answer.complete(done.result());
-                    } else {
-                        answer.completeExceptionally(done.cause());
+                .transform(done -> {
+                    if (done.failed()) {
+                        return Future.failedFuture(unreachable(service, target, done.cause()));
                     }
-                }));
-        try {
-            Answer received = answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (received.ok() && received.body().isMissingNode()) {
-                // Every JSON call of the services answers with a body: none means the answer was lost on the way.
-                LOG.errorf("%s answered %d without a body to %s %s", service.displayName(), received.status(), method, pathAndQuery);
-                throw new AwsError(503, "Unavailable", "The Region's " + service.displayName() + " gave no answer; try again.");
-            }
-            return received;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            LOG.warnf("%s at %s is not reachable: %s", service.displayName(), base, cause);
-            throw new AwsError(503, "Unavailable", "The Region's " + service.displayName() + " is not reachable"
-                    + (cause instanceof ConnectException ? "" : " (" + cause.getClass().getSimpleName() + ")") + "; try again.");
-        } catch (TimeoutException e) {
-            throw new AwsError(503, "Unavailable", "The Region's " + service.displayName() + " did not answer in time.");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AwsError(503, "Unavailable", "Interrupted while waiting for " + service.displayName() + ".");
+                    Answer received = done.result();
+                    if (received.ok() && received.body().isMissingNode()) {
+                        // Every JSON call of the services answers with a body: none means the answer was lost on the way.
+                        LOG.errorf("%s answered %d without a body to %s %s", service.displayName(), received.status(),
+                                method, pathAndQuery);
+                        return Future.failedFuture(new AwsError(503, "Unavailable", "The Region's "
+                                + service.displayName() + " gave no answer; try again."));
+                    }
+                    return Future.succeededFuture(received);
+                });
+    }
+
+    private static AwsError unreachable(Service service, Target target, Throwable cause) {
+        if (cause instanceof TimeoutException) {
+            return new AwsError(503, "Unavailable", "The Region's " + service.displayName() + " did not answer in time.");
         }
+        LOG.warnf("%s at %s is not reachable: %s", service.displayName(), target.base(), cause);
+        return new AwsError(503, "Unavailable", "The Region's " + service.displayName() + " is not reachable"
+                + (cause instanceof ConnectException ? "" : " (" + cause.getClass().getSimpleName() + ")") + "; try again.");
     }
 
     private JsonNode parse(Buffer body) {
@@ -136,7 +155,10 @@ public class RegionServices {
             return MissingNode.getInstance();
         }
         try {
-            return json.readTree(body.getBytes());
+            ByteBuf bytes = body.getByteBuf();
+            // Read where the bytes are (a heap buffer's array), not from a copy of them.
+            return bytes.hasArray() ? json.readTree(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(),
+                    bytes.readableBytes()) : json.readTree(body.getBytes());
         } catch (java.io.IOException e) {
             return MissingNode.getInstance();
         }

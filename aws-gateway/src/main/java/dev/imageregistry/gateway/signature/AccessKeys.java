@@ -15,12 +15,15 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.quarkus.runtime.Startup;
+
 
 /**
  * The access keys an operator issued, read from a file (a mounted Kubernetes Secret, or the local stack's own):
  * {@code {"AccessKeys":[{"AccessKeyId","SecretAccessKey","Account","UserName"}]}}. The file is read again when it
  * changes, so a rotated Secret takes effect without a restart; a file that no longer parses keeps the last good keys.
  */
+@Startup // read at boot, not by the first request on an event loop
 @ApplicationScoped
 public class AccessKeys {
     private static final Logger LOG = Logger.getLogger(AccessKeys.class);

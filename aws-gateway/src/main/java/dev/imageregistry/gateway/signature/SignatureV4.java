@@ -6,6 +6,8 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.DateTimeException;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -39,15 +41,12 @@ public final class SignatureV4 {
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final HexFormat HEX = HexFormat.of();
     private static final Set<String> SERVICES = Set.of("ec2", "sts", "ebs");
-    private static final java.util.regex.Pattern HEX_SIGNATURE = java.util.regex.Pattern.compile("[0-9a-f]{64}");
-    /** One of each per thread: looking a MAC or digest up in the security providers costs more than using it. */
-    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
-        try {
-            return Mac.getInstance("HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    });
+    /**
+     * One of each per thread: looking a MAC or digest up in the security providers costs more than using it. The MAC
+     * remembers the key it was last given, so a thread verifying request after request with the same (cached) signing
+     * key skips the key schedule.
+     */
+    private static final ThreadLocal<KeyedMac> HMAC = ThreadLocal.withInitial(KeyedMac::new);
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -71,21 +70,50 @@ public final class SignatureV4 {
     }
 
     /**
-     * The Region and service a request is signed for, read without verifying anything: a gateway routes a request
-     * for another Region before that Region's gateway verifies it. Null when the request is not signed.
+     * What a request claims about its signature, read once and not yet verified: its parts, nothing (an unsigned
+     * request), or the refusal of parts that cannot be read. The gateway routes by the claimed Region and service
+     * (a request for another Region is verified again by that Region's gateway) and then verifies this same claim.
      */
-    public static String[] scope(SignedRequest request) {
+    public static final class Claim {
+        private final Signature signature;
+        private final AwsError unreadable;
+
+        private Claim(Signature signature, AwsError unreadable) {
+            this.signature = signature;
+            this.unreadable = unreadable;
+        }
+
+        /** The Region the request is signed for; null when it is not signed or its signature cannot be read. */
+        public String region() {
+            return signature == null ? null : signature.region();
+        }
+
+        /** The service the request is signed for; null when it is not signed or its signature cannot be read. */
+        public String service() {
+            return signature == null ? null : signature.service();
+        }
+    }
+
+    /** Reads what a request claims about its signature, without verifying anything (never throws). */
+    public static Claim claim(SignedRequest request) {
         try {
-            Signature signature = parse(request, Refusals.EC2);
-            return signature == null ? null : new String[] {signature.region(), signature.service()};
+            return new Claim(parse(request), null);
         } catch (AwsError e) {
-            return null;
+            return new Claim(null, e);
         }
     }
 
     /** The verified caller, or the refusal AWS would answer ({@code fallbackService} names the service of an unsigned request). */
     public Caller verify(SignedRequest request, String fallbackService) {
-        Signature signature = parse(request, Refusals.of(fallbackService));
+        return verify(request, claim(request), fallbackService);
+    }
+
+    /** {@link #verify(SignedRequest, String)} of a claim already read from the request. */
+    public Caller verify(SignedRequest request, Claim claim, String fallbackService) {
+        if (claim.unreadable != null) {
+            throw claim.unreadable;
+        }
+        Signature signature = claim.signature;
         Refusals refusals = Refusals.of(signature == null ? fallbackService : signature.service());
         if (signature == null) {
             throw refusals.missing();
@@ -131,12 +159,56 @@ public final class SignatureV4 {
     }
 
     private static Instant signedAt(Signature signature, Refusals refusals) {
+        Instant read = basicTimestamp(signature.amzDate());
+        if (read != null) {
+            return read;
+        }
         try {
             return LocalDateTime.parse(signature.amzDate(), AMZ_DATE).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
             throw refusals.incomplete("The date of the request (" + signature.amzDate()
                     + ") is not an ISO 8601 basic timestamp such as 20261203T130405Z.");
         }
+    }
+
+    /**
+     * {@code 20261203T130405Z} read digit by digit, as every SDK sends it; null for anything else (a day past the
+     * month's end, hour 24, a longer year …), which the formatter then reads as it always did, so an odd date gets
+     * the same answer as before. The formatter costs several times the rest of this check.
+     */
+    static Instant basicTimestamp(String amzDate) {
+        if (amzDate.length() != 16 || amzDate.charAt(8) != 'T' || amzDate.charAt(15) != 'Z') {
+            return null;
+        }
+        int year = digits(amzDate, 0, 4);
+        int month = digits(amzDate, 4, 6);
+        int day = digits(amzDate, 6, 8);
+        int hour = digits(amzDate, 9, 11);
+        int minute = digits(amzDate, 11, 13);
+        int second = digits(amzDate, 13, 15);
+        if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59) {
+            return null;
+        }
+        try {
+            long days = LocalDate.of(year, month, day).toEpochDay();
+            return Instant.ofEpochSecond(days * 86_400 + hour * 3_600 + minute * 60 + second);
+        } catch (DateTimeException e) {
+            return null;
+        }
+    }
+
+    /** The number the ASCII digits from {@code start} to {@code end} spell, or -1. */
+    private static int digits(String text, int start, int end) {
+        int value = 0;
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     /**
@@ -252,12 +324,15 @@ public final class SignatureV4 {
         return out.toString();
     }
 
-    private static Signature parse(SignedRequest request, Refusals refusals) {
+    /** The signature's parts, null when the request carries none, or the refusal of parts that cannot be read. */
+    private static Signature parse(SignedRequest request) {
+        // Unreadable parts are refused alike by EC2 and STS (IncompleteSignature).
+        Refusals refusals = Refusals.EC2;
         String authorization = request.header("authorization");
-        Map<String, String> query = presignedParameters(request.rawQuery());
         if (authorization != null) {
             return parseHeader(authorization, request, refusals);
         }
+        Map<String, String> query = presignedParameters(request.rawQuery());
         if (query.containsKey("X-Amz-Algorithm") || query.containsKey("X-Amz-Signature") || query.containsKey("X-Amz-Credential")) {
             return parsePresigned(query, refusals);
         }
@@ -320,10 +395,23 @@ public final class SignatureV4 {
         if (!headers.contains("host")) {
             throw refusals.incomplete("The host header must be signed.");
         }
-        if (!HEX_SIGNATURE.matcher(signature).matches()) {
+        if (!isLowerHex(signature, 64)) {
             throw refusals.incomplete("The signature must be 64 lower-case hexadecimal digits.");
         }
         return new Signature(scope[0], scope[1], scope[2], scope[3], headers, signature, amzDate, presigned, expires);
+    }
+
+    private static boolean isLowerHex(String text, int length) {
+        if (text.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Map<String, String> presignedParameters(String rawQuery) {
@@ -358,12 +446,34 @@ public final class SignatureV4 {
     }
 
     private static byte[] hmac(byte[] key, String data) {
-        try {
-            Mac mac = HMAC.get();
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+        return HMAC.get().sign(key, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A thread's HMAC-SHA256 and the key it holds (compared by identity: signing keys are cached, never changed). */
+    private static final class KeyedMac {
+        private final Mac mac;
+        private byte[] key;
+
+        KeyedMac() {
+            try {
+                mac = Mac.getInstance("HmacSHA256");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        byte[] sign(byte[] key, byte[] data) {
+            if (key != this.key) {
+                try {
+                    mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                } catch (GeneralSecurityException e) {
+                    this.key = null;
+                    throw new IllegalStateException(e);
+                }
+                this.key = key;
+            }
+            // doFinal leaves the MAC initialised with the same key, ready for the next message.
+            return mac.doFinal(data);
         }
     }
 

@@ -19,6 +19,7 @@ import dev.imageregistry.gateway.images.AccountAliases;
 import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 
 /** Snapshots, answered by the Region's snapshot-service. */
@@ -47,33 +48,32 @@ public class SnapshotActions implements ActionFamily {
                             if (call.input().has("OwnerIds") && owners.isEmpty()) {
                                 ObjectNode none = JSON.objectNode();
                                 none.putArray("Snapshots");
-                                return none;
+                                return Future.succeededFuture(none);
                             }
-                            JsonNode answer = services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
+                            return services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
                                     .addRepeated("SnapshotId", call.input().get("SnapshotIds"))
                                     .addRepeated("Owner", owners)
                                     .addFilters(call.input().get("Filters"))
                                     .add("MaxResults", call.input().get("MaxResults"))
-                                    .add("NextToken", call.input().get("NextToken")), null, call.account());
-                            ObjectNode result = JSON.objectNode();
-                            ArrayNode snapshots = result.putArray("Snapshots");
-                            answer.path("Snapshots").forEach(snapshot -> snapshots.add(asEc2(snapshot,
-                                    aliases.aliasOf(snapshot.path("OwnerId").asText()))));
-                            if (answer.hasNonNull("NextToken")) {
-                                result.put("NextToken", answer.get("NextToken").asText());
-                            }
-                            return result;
+                                    .add("NextToken", call.input().get("NextToken")), null, call.account()).map(answer -> {
+                                        ObjectNode result = JSON.objectNode();
+                                        ArrayNode snapshots = result.putArray("Snapshots");
+                                        answer.path("Snapshots").forEach(snapshot -> snapshots.add(asEc2(snapshot,
+                                                aliases.aliasOf(snapshot.path("OwnerId").asText()))));
+                                        if (answer.hasNonNull("NextToken")) {
+                                            result.put("NextToken", answer.get("NextToken").asText());
+                                        }
+                                        return result;
+                                    });
                         }),
                 action("DeleteSnapshot", DeleteSnapshotRequest::builder, DeleteSnapshotResponse::builder)
                         .accepts("SnapshotId")
                         .dryRunChecks(call -> services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots"
                                 + ServiceQuery.of().add("SnapshotId", call.required("SnapshotId", "SnapshotId"))
                                         .add("Owner", "self"), null, call.account()))
-                        .handledBy(call -> {
-                            services.call(Service.SNAPSHOT, HttpMethod.DELETE, "/snapshots/"
-                                    + call.required("SnapshotId", "SnapshotId"), null, call.account());
-                            return JSON.objectNode();
-                        }));
+                        .handledBy(call -> services.call(Service.SNAPSHOT, HttpMethod.DELETE, "/snapshots/"
+                                + call.required("SnapshotId", "SnapshotId"), null, call.account())
+                                .map(answer -> JSON.objectNode())));
     }
 
     /**

@@ -33,6 +33,7 @@ import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 
 /** Tags by resource ID, whichever service owns the resource: images, snapshots and instances. */
@@ -60,16 +61,12 @@ public class TagActions implements ActionFamily {
                             if (!call.input().has("Tags")) {
                                 throw AwsError.missingParameter("Tag.N");
                             }
-                            change(call, HttpMethod.POST);
-                            return JSON.objectNode();
+                            return change(call, HttpMethod.POST).map(done -> JSON.objectNode());
                         }),
                 action("DeleteTags", DeleteTagsRequest::builder, DeleteTagsResponse::builder)
                         .accepts("Resources", "Tags.Key", "Tags.Value")
                         .dryRunChecks(this::owned)
-                        .handledBy(call -> {
-                            change(call, HttpMethod.DELETE);
-                            return JSON.objectNode();
-                        }),
+                        .handledBy(call -> change(call, HttpMethod.DELETE).map(done -> JSON.objectNode())),
                 action("DescribeTags", DescribeTagsRequest::builder, DescribeTagsResponse::builder)
                         .accepts("Filters.Name", "Filters.Values", "MaxResults", "NextToken")
                         .handledBy(this::describe));
@@ -83,65 +80,87 @@ public class TagActions implements ActionFamily {
      * Every resource is checked (well-formed, the caller's) before any is changed, so a refused request changes
      * nothing; then each is tagged by the service that owns it.
      */
-    private void change(ActionCall call, HttpMethod method) {
-        List<Resource> resources = owned(call);
-        ObjectNode body = null;
+    private Future<Void> change(ActionCall call, HttpMethod method) {
+        ObjectNode body;
         if (call.input().has("Tags")) {
             body = JSON.objectNode();
             body.set("Tags", call.input().get("Tags"));
+        } else {
+            body = null;
         }
-        for (Resource resource : resources) {
-            services.call(resource.service(), method, resource.path() + "/tags", body, call.account());
-        }
+        return owned(call).compose(resources -> {
+            Future<Void> tagged = Future.succeededFuture();
+            for (Resource resource : resources) {
+                tagged = tagged.compose(ignored -> services.call(resource.service(), method, resource.path() + "/tags",
+                        body, call.account()).mapEmpty());
+            }
+            return tagged;
+        });
     }
 
-    private List<Resource> owned(ActionCall call) {
+    /**
+     * The resources named, each checked in the order given (its form, then that it is the caller's: snapshots and
+     * instances one call each, as they come; the images in one call at the end), one call after the other.
+     */
+    private Future<List<Resource>> owned(ActionCall call) {
         JsonNode ids = call.input().get("Resources");
         if (ids == null || ids.isEmpty()) {
             throw AwsError.missingParameter("ResourceId.N");
         }
         List<Resource> resources = new ArrayList<>();
         List<String> images = new ArrayList<>();
+        Future<Void> checked = Future.succeededFuture();
         for (JsonNode resource : ids) {
             String id = resource.asText();
-            if (IMAGE_ID.matcher(id).matches()) {
-                images.add(id);
-                resources.add(new Resource(id, Service.REGISTRY, "/images/" + id));
-            } else if (SNAPSHOT_ID.matcher(id).matches()) {
-                JsonNode own = services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
-                        .add("SnapshotId", id).add("Owner", "self"), null, call.account()).path("Snapshots");
-                if (own.isEmpty()) {
-                    throw new AwsError(400, "InvalidSnapshot.NotFound", "The snapshot '" + id + "' does not exist.");
+            checked = checked.compose(ignored -> {
+                if (IMAGE_ID.matcher(id).matches()) {
+                    images.add(id);
+                    resources.add(new Resource(id, Service.REGISTRY, "/images/" + id));
+                    return Future.succeededFuture();
+                } else if (SNAPSHOT_ID.matcher(id).matches()) {
+                    return services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
+                            .add("SnapshotId", id).add("Owner", "self"), null, call.account()).map(answer -> {
+                                if (answer.path("Snapshots").isEmpty()) {
+                                    throw new AwsError(400, "InvalidSnapshot.NotFound", "The snapshot '" + id
+                                            + "' does not exist.");
+                                }
+                                resources.add(new Resource(id, Service.SNAPSHOT, "/snapshots/" + id));
+                                return null;
+                            });
+                } else if (INSTANCE_ID.matcher(id).matches()) {
+                    // The launch-service shows an account its own instances only: another's is NotFound.
+                    return services.call(Service.LAUNCH, HttpMethod.GET, "/instances" + ServiceQuery.of().add("InstanceId", id),
+                            null, call.account()).map(answer -> {
+                                resources.add(new Resource(id, Service.LAUNCH, "/instances/" + id));
+                                return null;
+                            });
                 }
-                resources.add(new Resource(id, Service.SNAPSHOT, "/snapshots/" + id));
-            } else if (INSTANCE_ID.matcher(id).matches()) {
-                // The launch-service shows an account its own instances only: another's is NotFound.
-                services.call(Service.LAUNCH, HttpMethod.GET, "/instances" + ServiceQuery.of().add("InstanceId", id), null,
-                        call.account());
-                resources.add(new Resource(id, Service.LAUNCH, "/instances/" + id));
-            } else {
                 throw new AwsError(400, "InvalidID", "The ID '" + id + "' is not valid");
-            }
+            });
         }
-        if (!images.isEmpty()) {
+        return checked.compose(ignored -> {
+            if (images.isEmpty()) {
+                return Future.succeededFuture(resources);
+            }
             ServiceQuery query = ServiceQuery.of().add("Owner", "self");
             images.forEach(id -> query.add("ImageId", id));
-            JsonNode found = services.call(Service.REGISTRY, HttpMethod.GET, "/images" + query, null, call.account())
-                    .path("Images");
-            for (String id : images) {
-                boolean mine = false;
-                for (JsonNode image : found) {
-                    mine |= image.path("ImageId").asText().equals(id);
+            return services.call(Service.REGISTRY, HttpMethod.GET, "/images" + query, null, call.account()).map(answer -> {
+                JsonNode found = answer.path("Images");
+                for (String id : images) {
+                    boolean mine = false;
+                    for (JsonNode image : found) {
+                        mine |= image.path("ImageId").asText().equals(id);
+                    }
+                    if (!mine) {
+                        throw new AwsError(400, "InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+                    }
                 }
-                if (!mine) {
-                    throw new AwsError(400, "InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
-                }
-            }
-        }
-        return resources;
+                return resources;
+            });
+        });
     }
 
-    private JsonNode describe(ActionCall call) {
+    private Future<ObjectNode> describe(ActionCall call) {
         Map<String, List<Pattern>> filters = new TreeMap<>();
         for (JsonNode filter : call.input().path("Filters")) {
             String name = filter.path("Name").asText();
@@ -157,13 +176,25 @@ public class TagActions implements ActionFamily {
         }
         String after = call.input().hasNonNull("NextToken") ? token(call.input().get("NextToken").asText()) : null;
         List<ObjectNode> tags = new ArrayList<>();
-        collect(tags, "image", images(call));
-        collect(tags, "snapshot", all(call, Service.SNAPSHOT, "/snapshots?Owner=self", "Snapshots"));
-        List<JsonNode> instances = new ArrayList<>();
-        for (JsonNode reservation : all(call, Service.LAUNCH, "/instances", "Reservations")) {
-            reservation.path("Instances").forEach(instances::add);
-        }
-        collect(tags, "instance", instances);
+        // The images, then the snapshots, then the instances: each service once the one before it has answered.
+        return images(call).compose(images -> {
+            collect(tags, "image", images);
+            return all(call, Service.SNAPSHOT, "/snapshots?Owner=self", "Snapshots");
+        }).compose(snapshots -> {
+            collect(tags, "snapshot", snapshots);
+            return all(call, Service.LAUNCH, "/instances", "Reservations");
+        }).map(reservations -> {
+            List<JsonNode> instances = new ArrayList<>();
+            for (JsonNode reservation : reservations) {
+                reservation.path("Instances").forEach(instances::add);
+            }
+            collect(tags, "instance", instances);
+            return page(tags, filters, maxResults, after);
+        });
+    }
+
+    /** One page of the tags, sorted by resource and key, from the position after {@code after}. */
+    private static ObjectNode page(List<ObjectNode> tags, Map<String, List<Pattern>> filters, int maxResults, String after) {
         tags.sort(Comparator.comparing((ObjectNode t) -> t.get("ResourceId").asText()).thenComparing(t -> t.get("Key").asText()));
         ObjectNode result = JSON.objectNode();
         ArrayNode page = result.putArray("Tags");
@@ -212,22 +243,25 @@ public class TagActions implements ActionFamily {
         }
     }
 
-    private List<JsonNode> images(ActionCall call) {
+    private Future<List<JsonNode>> images(ActionCall call) {
         return all(call, Service.REGISTRY, "/images?Owner=self&IncludeDeprecated=true", "Images");
     }
 
-    /** Every page of a describe call of the caller's own resources. */
-    private List<JsonNode> all(ActionCall call, Service service, String path, String member) {
-        List<JsonNode> all = new ArrayList<>();
-        String next = null;
-        do {
-            String page = path + (path.contains("?") ? "&" : "?") + "MaxResults=1000"
-                    + (next == null ? "" : "&NextToken=" + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8));
-            JsonNode answer = services.call(service, HttpMethod.GET, page, null, call.account());
+    /** Every page of a describe call of the caller's own resources, one page after the other. */
+    private Future<List<JsonNode>> all(ActionCall call, Service service, String path, String member) {
+        return pages(call, service, path, member, null, new ArrayList<>());
+    }
+
+    private Future<List<JsonNode>> pages(ActionCall call, Service service, String path, String member, String next,
+            List<JsonNode> all) {
+        String page = path + (path.contains("?") ? "&" : "?") + "MaxResults=1000"
+                + (next == null ? "" : "&NextToken=" + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8));
+        return services.call(service, HttpMethod.GET, page, null, call.account()).compose(answer -> {
             answer.path(member).forEach(all::add);
-            next = answer.hasNonNull("NextToken") ? answer.get("NextToken").asText() : null;
-        } while (next != null);
-        return all;
+            return answer.hasNonNull("NextToken")
+                    ? pages(call, service, path, member, answer.get("NextToken").asText(), all)
+                    : Future.succeededFuture(all);
+        });
     }
 
     private static String token(String token) {

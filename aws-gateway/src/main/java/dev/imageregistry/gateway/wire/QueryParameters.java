@@ -79,12 +79,25 @@ public final class QueryParameters {
     }
 
     private static String utf8(byte[] bytes) {
+        if (isAscii(bytes)) {
+            // What the SDKs send: percent-encoded ASCII, which needs no decoder (and no decoder made per request).
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new AwsError(400, "MalformedQueryString", "The query string is not valid UTF-8.");
         }
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static AwsError malformed() {

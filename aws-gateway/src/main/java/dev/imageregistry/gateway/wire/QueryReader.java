@@ -12,8 +12,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.protocol.MarshallingType;
+
+import dev.imageregistry.gateway.wire.WireShape.Member;
 
 /**
  * Reads a Query-protocol request into a JSON tree keyed by the model's member names, following the model's
@@ -46,27 +47,30 @@ public final class QueryReader {
 
     private ObjectNode structure(WireShape shape, String prefix) {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
-        for (SdkField<?> field : shape.fields()) {
-            String name = prefix + field.locationName();
-            if (WireShape.isList(field)) {
-                ArrayNode items = list(field, name);
+        for (Member member : shape.memberArray()) {
+            String name = prefix + member.queryName();
+            if (member.kind() == WireShape.Kind.LIST) {
+                ArrayNode items = list(member, name);
                 if (items != null) {
-                    node.set(field.memberName(), items);
+                    node.set(member.name(), items);
                 }
-            } else if (WireShape.isStructure(field)) {
+            } else if (member.kind() == WireShape.Kind.STRUCTURE) {
                 if (hasParametersUnder(name + ".")) {
-                    node.set(field.memberName(), structure(WireShape.of(field), name + "."));
+                    node.set(member.name(), structure(member.structure(), name + "."));
                 }
-            } else if (parameters.containsKey(name)) {
-                read.add(name);
-                node.set(field.memberName(), scalar(field, name, parameters.get(name)));
+            } else {
+                String value = parameters.get(name);
+                if (value != null) {
+                    read.add(name);
+                    node.set(member.name(), scalar(member, name, value));
+                }
             }
         }
         return node;
     }
 
-    private ArrayNode list(SdkField<?> field, String name) {
-        SdkField<?> member = WireShape.listMember(field);
+    private ArrayNode list(Member list, String name) {
+        Member member = list.item();
         TreeMap<Integer, String> positions = new TreeMap<>();
         String start = name + ".";
         for (String parameter : parameters.keySet()) {
@@ -82,11 +86,14 @@ public final class QueryReader {
         ArrayNode items = JsonNodeFactory.instance.arrayNode();
         for (String position : positions.values()) {
             String itemName = start + position;
-            if (WireShape.isStructure(member)) {
-                items.add(structure(WireShape.of(member), itemName + "."));
-            } else if (parameters.containsKey(itemName)) {
-                read.add(itemName);
-                items.add(scalar(member, itemName, parameters.get(itemName)));
+            if (member.kind() == WireShape.Kind.STRUCTURE) {
+                items.add(structure(member.structure(), itemName + "."));
+            } else {
+                String value = parameters.get(itemName);
+                if (value != null) {
+                    read.add(itemName);
+                    items.add(scalar(member, itemName, value));
+                }
             }
         }
         return items;
@@ -113,8 +120,8 @@ public final class QueryReader {
         return false;
     }
 
-    private static JsonNode scalar(SdkField<?> field, String name, String value) {
-        MarshallingType<?> type = field.marshallingType();
+    private static JsonNode scalar(Member member, String name, String value) {
+        MarshallingType<?> type = member.type();
         JsonNodeFactory json = JsonNodeFactory.instance;
         try {
             if (type == MarshallingType.BOOLEAN) {

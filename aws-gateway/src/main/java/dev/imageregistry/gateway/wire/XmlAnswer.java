@@ -12,8 +12,7 @@ import javax.xml.stream.XMLStreamWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.xml.XmlFactory;
 
-import software.amazon.awssdk.core.SdkField;
-import software.amazon.awssdk.core.protocol.MarshallingType;
+import dev.imageregistry.gateway.wire.WireShape.Member;
 
 /**
  * Writes answers and errors of the two XML Query protocols the gateway speaks, from a JSON tree keyed by the model's
@@ -96,38 +95,66 @@ public enum XmlAnswer {
         if (members == null || !members.isObject()) {
             return;
         }
-        for (SdkField<?> field : shape.fields()) {
-            JsonNode value = members.get(field.memberName());
+        for (Member member : shape.memberArray()) {
+            JsonNode value = members.get(member.name());
             if (value == null || value.isNull()) {
                 continue;
             }
-            xml.writeStartElement(field.unmarshallLocationName());
-            value(xml, field, value);
+            xml.writeStartElement(member.xmlName());
+            value(xml, member, value);
             xml.writeEndElement();
         }
     }
 
-    private static void value(XMLStreamWriter xml, SdkField<?> field, JsonNode value) throws XMLStreamException {
-        if (WireShape.isList(field)) {
-            SdkField<?> member = WireShape.listMember(field);
-            for (JsonNode item : value.isArray() ? value : java.util.List.of(value)) {
-                xml.writeStartElement(member.unmarshallLocationName());
-                value(xml, member, item);
-                xml.writeEndElement();
+    private static void value(XMLStreamWriter xml, Member member, JsonNode value) throws XMLStreamException {
+        switch (member.kind()) {
+            case LIST -> {
+                Member item = member.item();
+                for (JsonNode each : value.isArray() ? value : java.util.List.of(value)) {
+                    xml.writeStartElement(item.xmlName());
+                    value(xml, item, each);
+                    xml.writeEndElement();
+                }
             }
-        } else if (WireShape.isStructure(field)) {
-            structure(xml, WireShape.of(field), value);
-        } else if (field.marshallingType() == MarshallingType.INSTANT && value.isTextual()) {
-            xml.writeCharacters(TIMESTAMP.format(Instant.parse(value.asText())));
-        } else {
-            xml.writeCharacters(value.asText());
+            case STRUCTURE -> structure(xml, member.structure(), value);
+            case TIMESTAMP -> xml.writeCharacters(value.isTextual() ? TIMESTAMP.format(Instant.parse(value.asText()))
+                    : value.asText());
+            default -> xml.writeCharacters(xmlText(value.asText()));
         }
     }
 
     private static void element(XMLStreamWriter xml, String name, String text) throws XMLStreamException {
         xml.writeStartElement(name);
-        xml.writeCharacters(text == null ? "" : text);
+        xml.writeCharacters(text == null ? "" : xmlText(text));
         xml.writeEndElement();
+    }
+
+    /**
+     * The text with every character XML 1.0 cannot carry (controls other than tab and line ends, a lone surrogate,
+     * U+FFFE and U+FFFF) replaced by U+FFFD. A refusal may quote what a client sent, and a client may send anything:
+     * the XML writer refuses such characters, and an answer that cannot be written is no answer at all.
+     */
+    static String xmlText(String text) {
+        StringBuilder clean = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean allowed;
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                if (clean != null) {
+                    clean.append(c).append(text.charAt(i + 1));
+                }
+                i++;
+                continue;
+            }
+            allowed = c >= 0x20 ? !Character.isSurrogate(c) && c != 0xFFFE && c != 0xFFFF : c == '\t' || c == '\n' || c == '\r';
+            if (!allowed && clean == null) {
+                clean = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (clean != null) {
+                clean.append(allowed ? c : '\uFFFD');
+            }
+        }
+        return clean == null ? text : clean.toString();
     }
 
     private interface Body {

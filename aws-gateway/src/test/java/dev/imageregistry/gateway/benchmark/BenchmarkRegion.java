@@ -12,12 +12,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.imageregistry.infra.AccountTokens;
@@ -35,6 +37,10 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  */
 public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
     static final String ACCOUNT = "111111111111";
+    /** FloodBenchmark: the account whose latency is measured, and the accounts that flood (limited, and not). */
+    static final String VICTIM = "222222222222";
+    static final String FLOODER = "333333333333";
+    static final String FREE_FLOODER = "444444444444";
     static final String REGION = "us-east-1";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> TOPICS = List.of("image-events", "snapshot-events", "copy-events", "instance-events");
@@ -56,11 +62,19 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
             // The identity provider's keys, as the local stack keeps them: the gateway signs with the private one,
             // the registry verifies with the public one; the benchmark's direct clients get tokens from the same.
             AccountTokens tokens = AccountTokens.loadOrCreate(directory.resolve("identity"));
-            String accessKeyId = "AKIA" + random("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
-            String secret = random("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+            // One access key per account: the benchmark's own, and FloodBenchmark's victim and two flooders.
             ObjectNode keys = JSON.createObjectNode();
-            keys.putArray("AccessKeys").addObject().put("AccessKeyId", accessKeyId).put("SecretAccessKey", secret)
-                    .put("Account", ACCOUNT).put("UserName", "bench");
+            ArrayNode accessKeys = keys.putArray("AccessKeys");
+            Map<String, String[]> credentials = new LinkedHashMap<>();
+            for (String account : List.of(ACCOUNT, VICTIM, FLOODER, FREE_FLOODER)) {
+                String id = "AKIA" + random("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
+                String key = random("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+                accessKeys.addObject().put("AccessKeyId", id).put("SecretAccessKey", key).put("Account", account)
+                        .put("UserName", "bench");
+                credentials.put(account, new String[] {id, key});
+            }
+            String accessKeyId = credentials.get(ACCOUNT)[0];
+            String secret = credentials.get(ACCOUNT)[1];
             Path keysFile = directory.resolve("access-keys.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(keysFile.toFile(), keys);
 
@@ -81,6 +95,12 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
             env.put("DB_PASSWORD", "");
             env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", directory.resolve("identity/token-verify.pub").toString());
             env.put("JWT_ISSUER", AccountTokens.ISSUER);
+            // The registry's own per-account limits, like the gateway's below: on, but far above what the direct
+            // path's one account asks for (the gateway's calls are admitted there and not counted here again).
+            for (String limit : List.of("DESCRIBE", "MUTATE", "LAUNCH", "BLOCKS")) {
+                env.put("IMAGEREGISTRY_LIMIT_" + limit + "_BUCKET", "1e9");
+                env.put("IMAGEREGISTRY_LIMIT_" + limit + "_PER_SECOND", "1e9");
+            }
             registry = builder.start();
             Process started = registry;
             Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "benchmark-registry-kill"));
@@ -99,12 +119,14 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
             config.put("smallrye.jwt.sign.key.location", directory.resolve("identity/token-signing.key").toString());
             config.put("smallrye.jwt.new-token.issuer", AccountTokens.ISSUER);
             config.put("quarkus.http.test-port", "0");
-            // The per-account request limits stay on (their buckets are part of every request's cost) but far above
-            // what one account of the benchmark asks for: the defaults (100 describes and 20 changes per second)
-            // would refuse most of its requests with RequestLimitExceeded.
-            for (String limit : List.of("describe", "mutate", "launch")) {
-                config.put("gateway.limits." + limit + ".bucket", "1e9");
-                config.put("gateway.limits." + limit + ".per-second", "1e9");
+            // The per-account request limits are the defaults (100 describes and 20 changes per second), but the
+            // benchmark's own account has its own, far above what it asks for: its buckets are part of every
+            // request's cost, and never refuse. FloodBenchmark's victim and flooder have the defaults, its free
+            // flooder no limit at all (the flood as it would be without limits).
+            for (String limit : List.of("describe", "mutate", "launch", "blocks")) {
+                config.put("gateway.limits.accounts.\"" + ACCOUNT + "\"." + limit + ".bucket", "1e9");
+                config.put("gateway.limits.accounts.\"" + ACCOUNT + "\"." + limit + ".per-second", "1e9");
+                config.put("gateway.limits.accounts.\"" + FREE_FLOODER + "\"." + limit + ".per-second", "0");
             }
             // The same loopback address as the registry's, for both paths' clients alike.
             config.put("quarkus.http.host", "127.0.0.1");
@@ -116,6 +138,11 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
             config.put("benchmark.token", tokens.token(ACCOUNT, Duration.ofHours(2)));
             config.put("benchmark.access-key-id", accessKeyId);
             config.put("benchmark.secret-access-key", secret);
+            config.put("benchmark.victim-token", tokens.token(VICTIM, Duration.ofHours(2)));
+            for (var account : Map.of("victim", VICTIM, "flooder", FLOODER, "free-flooder", FREE_FLOODER).entrySet()) {
+                config.put("benchmark." + account.getKey() + ".access-key-id", credentials.get(account.getValue())[0]);
+                config.put("benchmark." + account.getKey() + ".secret-access-key", credentials.get(account.getValue())[1]);
+            }
             return config;
         } catch (IOException e) {
             stop();

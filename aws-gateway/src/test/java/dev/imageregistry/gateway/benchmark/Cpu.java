@@ -17,7 +17,10 @@ import java.util.stream.Stream;
  * figures. The clients' threads measure themselves ({@link #currentThreadCpu}).
  */
 final class Cpu {
-    /** The gateway's threads: Vert.x' event loops (HTTP server and client) and Quarkus' worker pool (the endpoint). */
+    /**
+     * The gateway's threads: Vert.x' event loops (HTTP server and client, and since the endpoint is a route, all of
+     * the gateway's own work) and Quarkus' worker pool (which served the endpoint when it was a JAX-RS resource).
+     */
     static boolean isGatewayThread(String name) {
         // Linux keeps the first 15 characters of a thread's name: "executor-thread", "vert.x-eventloo".
         return name.startsWith("executor-thread") || name.startsWith("vert.x-");

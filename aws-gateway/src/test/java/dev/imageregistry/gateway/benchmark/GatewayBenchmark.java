@@ -593,7 +593,7 @@ class GatewayBenchmark {
         }
     }
 
-    private static String hex(int digits) {
+    static String hex(int digits) {
         StringBuilder hex = new StringBuilder();
         for (int i = 0; i < digits; i++) {
             hex.append(Character.forDigit(ThreadLocalRandom.current().nextInt(16), 16));

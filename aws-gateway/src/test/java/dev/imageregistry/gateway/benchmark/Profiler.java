@@ -77,7 +77,7 @@ final class Profiler {
      */
     private static final String[][] CATEGORIES = {
         {"SigV4 verification (SignatureV4.verify)", "dev.imageregistry.gateway.signature.SignatureV4.verify"},
-        {"signature scope read for routing (SignatureV4.scope)", "dev.imageregistry.gateway.signature.SignatureV4.scope"},
+        {"signature claim read for routing (SignatureV4.claim)", "dev.imageregistry.gateway.signature.SignatureV4.claim"},
         {"answer written as XML (XmlAnswer)", "dev.imageregistry.gateway.wire.XmlAnswer"},
         {"registry's JSON answer read (RegionServices.parse)", "dev.imageregistry.gateway.services.RegionServices.parse"},
         {"image turned into EC2's members (ImageCatalogue.asEc2)", "dev.imageregistry.gateway.images.ImageCatalogue.asEc2"},
@@ -87,8 +87,10 @@ final class Profiler {
                 "dev.imageregistry.gateway.ec2.AwsEndpoint.count", "io.micrometer"},
         {"registry call set up (RegionServices.send: token, RequestOptions, HttpClient.request)",
                 "dev.imageregistry.gateway.services.RegionServices"},
-        {"rest of AwsEndpoint.handle (headers copied, request ID, Response)", "dev.imageregistry.gateway.ec2.AwsEndpoint"},
-        {"Quarkus REST (routing, body read, response write)", "org.jboss.resteasy.reactive", "io.quarkus.resteasy.reactive"},
+        {"request body read (RequestBody)", "dev.imageregistry.gateway.ec2.RequestBody"},
+        {"rest of AwsEndpoint (headers copied, request ID, answer written)", "dev.imageregistry.gateway.ec2.AwsEndpoint"},
+        {"Quarkus REST (routing, body read, response write; none since the endpoint is a Vert.x route)",
+                "org.jboss.resteasy.reactive", "io.quarkus.resteasy.reactive"},
         {"HTTP client side, gateway to registry (Vert.x Http1xClientConnection, pool, codec)",
                 "io.vertx.core.http.impl.Http1xClientConnection", "io.netty.handler.codec.http.HttpClientCodec",
                 "io.vertx.core.http.impl.HttpClientRequestImpl", "io.vertx.core.http.impl.HttpClientResponseImpl",

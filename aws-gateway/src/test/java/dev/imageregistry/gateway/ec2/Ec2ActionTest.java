@@ -1,7 +1,9 @@
 package dev.imageregistry.gateway.ec2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import software.amazon.awssdk.services.ec2.model.RegisterImageResponse;
 
 import dev.imageregistry.gateway.signature.Caller;
 import dev.imageregistry.gateway.wire.AwsError;
+import io.vertx.core.Future;
 
 /** An action's declaration decides, before any service is called, what it honours and what a DryRun does. */
 class Ec2ActionTest {
@@ -30,7 +33,7 @@ class Ec2ActionTest {
                     "BlockDeviceMappings.Ebs.SnapshotId")
             .handledBy(call -> {
                 handled.incrementAndGet();
-                return JsonNodeFactory.instance.objectNode().put("ImageId", "ami-0123456789abcdef0");
+                return Future.succeededFuture(JsonNodeFactory.instance.objectNode().put("ImageId", "ami-0123456789abcdef0"));
             });
 
     @Test
@@ -48,18 +51,20 @@ class Ec2ActionTest {
     void aDryRunRunsTheChecksAndNotTheAction() {
         Ec2Action deregister = Ec2Action.action("DeregisterImage", DeregisterImageRequest::builder,
                 DeregisterImageResponse::builder).accepts("ImageId")
-                .dryRunChecks(call -> checked.incrementAndGet())
+                .dryRunChecks(call -> Future.succeededFuture(checked.incrementAndGet()))
                 .handledBy(call -> {
                     handled.incrementAndGet();
-                    return JsonNodeFactory.instance.objectNode().put("Return", true);
+                    return Future.succeededFuture(JsonNodeFactory.instance.objectNode().put("Return", true));
                 });
-        AwsError dryRun = assertThrows(AwsError.class, () -> deregister.run(new ActionCall(CALLER,
+        AwsError dryRun = refusal(deregister.run(new ActionCall(CALLER,
                 deregister.read(Map.of("ImageId", "ami-0123456789abcdef0", "DryRun", "true")))));
         assertEquals("DryRunOperation", dryRun.code());
         assertEquals(412, dryRun.status());
         assertEquals(List.of(1, 0), List.of(checked.get(), handled.get()));
 
-        deregister.run(new ActionCall(CALLER, deregister.read(Map.of("ImageId", "ami-0123456789abcdef0", "DryRun", "false"))));
+        Future<?> done = deregister.run(new ActionCall(CALLER, deregister.read(Map.of("ImageId", "ami-0123456789abcdef0",
+                "DryRun", "false"))));
+        assertTrue(done.succeeded());
         assertEquals(List.of(1, 1), List.of(checked.get(), handled.get()));
     }
 
@@ -71,8 +76,33 @@ class Ec2ActionTest {
                     throw new AwsError(400, "InvalidAMIID.NotFound", "not yours");
                 })
                 .handledBy(call -> null);
-        assertEquals("InvalidAMIID.NotFound", assertThrows(AwsError.class, () -> refusing.run(new ActionCall(CALLER,
+        assertEquals("InvalidAMIID.NotFound", refusal(refusing.run(new ActionCall(CALLER,
                 refusing.read(Map.of("ImageId", "ami-0123456789abcdef0", "DryRun", "true"))))).code());
+        Ec2Action failing = Ec2Action.action("DeregisterImage", DeregisterImageRequest::builder,
+                DeregisterImageResponse::builder).accepts("ImageId")
+                .dryRunChecks(call -> Future.failedFuture(new AwsError(400, "InvalidAMIID.NotFound", "not yours")))
+                .handledBy(call -> null);
+        assertEquals("InvalidAMIID.NotFound", refusal(failing.run(new ActionCall(CALLER,
+                failing.read(Map.of("ImageId", "ami-0123456789abcdef0", "DryRun", "true"))))).code());
+    }
+
+    @Test
+    void aRefusalThrownByAHandlerIsTheSameAnswerAsOneItsFutureFailsWith() {
+        AwsError missing = AwsError.missingParameter("ImageId");
+        Ec2Action throwing = Ec2Action.action("DeregisterImage", DeregisterImageRequest::builder,
+                DeregisterImageResponse::builder).accepts("ImageId").handledBy(call -> {
+                    throw missing;
+                });
+        Ec2Action failing = Ec2Action.action("DeregisterImage", DeregisterImageRequest::builder,
+                DeregisterImageResponse::builder).accepts("ImageId").handledBy(call -> Future.failedFuture(missing));
+        ActionCall call = new ActionCall(CALLER, throwing.read(Map.of()));
+        assertEquals(missing, refusal(throwing.run(call)));
+        assertEquals(missing, refusal(failing.run(call)));
+    }
+
+    private static AwsError refusal(Future<?> answer) {
+        assertTrue(answer.failed(), "refused");
+        return assertInstanceOf(AwsError.class, answer.cause());
     }
 
     @Test

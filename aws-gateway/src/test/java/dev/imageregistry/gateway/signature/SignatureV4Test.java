@@ -1,6 +1,7 @@
 package dev.imageregistry.gateway.signature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.URI;
@@ -132,9 +133,29 @@ class SignatureV4Test {
 
     @Test
     void theScopeIsReadBeforeVerifying() {
-        String[] scope = SignatureV4.scope(sign(KEY, "ec2", "eu-west-1", NOW, BODY, false));
-        assertEquals("eu-west-1", scope[0]);
-        assertEquals("ec2", scope[1]);
+        SignedRequest signed = sign(KEY, "ec2", "eu-west-1", NOW, BODY, false);
+        SignatureV4.Claim claim = SignatureV4.claim(signed);
+        assertEquals("eu-west-1", claim.region());
+        assertEquals("ec2", claim.service());
+        // The same claim is what gets verified: the signature is read once per request.
+        assertEquals("111111111111", verifier.verify(signed, claim, "ec2").account());
+        SignatureV4.Claim unreadable = SignatureV4.claim(withHeader(signed, "authorization", "AWS4-HMAC-SHA256 Credential=x"));
+        assertNull(unreadable.service());
+        assertRefused("IncompleteSignature", 400, withHeader(signed, "authorization", "AWS4-HMAC-SHA256 Credential=x"));
+    }
+
+    @Test
+    void theSignedDateIsReadAsTheFormatterReadsIt() {
+        java.time.format.DateTimeFormatter formatter = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+        for (String date : List.of("20261203T130405Z", "20240229T235959Z", "00010101T000000Z", "99991231T235959Z")) {
+            assertEquals(java.time.LocalDateTime.parse(date, formatter).toInstant(ZoneOffset.UTC),
+                    SignatureV4.basicTimestamp(date), date);
+        }
+        // Anything else is left to the formatter (which clamps, rolls over or refuses as it always did).
+        for (String date : List.of("20260231T130405Z", "20261203T240000Z", "20261303T130405Z", "2026-12-03T13:04:05Z",
+                "20261203T130460Z", "00001203T130405Z", "2026120\uFF13T130405Z", "20261203t130405Z", "")) {
+            assertNull(SignatureV4.basicTimestamp(date), date);
+        }
     }
 
     @Test

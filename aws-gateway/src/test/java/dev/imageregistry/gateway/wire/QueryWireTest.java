@@ -154,6 +154,16 @@ class QueryWireTest {
     }
 
     @Test
+    void aRefusalQuotingTextXmlCannotCarryIsStillWrittenAndRead() {
+        // A client's NUL, lone surrogate or U+FFFF quoted back in a message once made the XML writer fail: no answer.
+        transport.answer(400, XmlAnswer.EC2.error(new AwsError(400, "InvalidParameterValue",
+                "Invalid name 'a\u0000b\ud800c\uffff' (\ud83d\ude00)"), "req-7"));
+        Ec2Exception error = assertThrows(Ec2Exception.class, () -> ec2.describeImages(r -> r.imageIds("ami-12345678")));
+        assertEquals("InvalidParameterValue", error.awsErrorDetails().errorCode());
+        assertEquals("Invalid name 'a\ufffdb\ufffdc\ufffd' (\ud83d\ude00)", error.awsErrorDetails().errorMessage());
+    }
+
+    @Test
     void theSdkRetriesALostRaceAndSucceeds() throws Exception {
         // A ConcurrentModification is answered as a 503 precisely so that this happens.
         byte[] conflict = XmlAnswer.EC2.error(new AwsError(503, "ConcurrentModification", "lost a race"), "req-3");

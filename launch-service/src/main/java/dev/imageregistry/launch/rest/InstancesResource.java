@@ -25,6 +25,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.imageregistry.limits.ActionClass;
+import dev.imageregistry.platform.limits.LimitedAs;
 import dev.imageregistry.launch.instances.InstanceDescription.DescribeInstancesResult;
 import dev.imageregistry.launch.instances.InstanceDescription.ImageReferences;
 import dev.imageregistry.launch.instances.InstanceDescription.InstanceIdsRequest;
@@ -74,6 +76,7 @@ public class InstancesResource {
     @Path("instances")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "RunInstances: launch MinCount..MaxCount instances of an image the caller may launch")
+    @LimitedAs(ActionClass.LAUNCH)
     public Reservation run(RunInstancesRequest request) {
         return launcher.run(caller.id(), request);
     }

@@ -280,6 +280,34 @@ public abstract class ServiceConventionsContract {
         assertEquals(List.of(), unclean, "answers that were not clean (seed " + seed + ", " + sent + " requests)");
     }
 
+    /** The account whose describes the platform's test profile limits to a bucket of 5 that barely refills. */
+    static final String THROTTLED_ACCOUNT = "900000000429";
+
+    @Test
+    void anAccountOverItsRequestLimitIsRefusedAndOtherAccountsAreServed() {
+        String flooder = RegionTestResource.tokens().token(THROTTLED_ACCOUNT);
+        int served = 0;
+        io.restassured.response.Response refused = null;
+        for (int i = 0; i < 20 && refused == null; i++) {
+            io.restassured.response.Response answer = given().auth().oauth2(flooder).when().get("/caller-identity");
+            if (answer.statusCode() == 200) {
+                served++;
+            } else {
+                refused = answer;
+            }
+        }
+        assertTrue(served >= 5 && served <= 6, "a burst up to the bucket (5) is served, then no more: " + served);
+        assertTrue(refused != null, "the flood is refused");
+        refused.then().statusCode(503).body("Errors[0].Code", equalTo("RequestLimitExceeded"));
+        given().auth().oauth2(RegionTestResource.tokens().token("900000000430"))
+                .when().get("/caller-identity").then().statusCode(200).body("Account", equalTo("900000000430"));
+        // What the AWS gateway passes on for the account it has admitted already is not counted a second time.
+        given().auth().oauth2(RegionTestResource.tokens().gatewayToken(THROTTLED_ACCOUNT))
+                .when().get("/caller-identity").then().statusCode(200).body("Account", equalTo(THROTTLED_ACCOUNT));
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("imageregistry_requests_limited_total{class=\"describe\""));
+    }
+
     @Test
     void anOperatorsTokenActsAsNoAccount() {
         given().auth().oauth2(RegionTestResource.tokens().operatorToken())

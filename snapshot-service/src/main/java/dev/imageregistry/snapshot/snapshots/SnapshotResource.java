@@ -31,6 +31,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.imageregistry.limits.ActionClass;
+import dev.imageregistry.platform.limits.LimitedAs;
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.identity.CallerAccount;
 import dev.imageregistry.snapshot.blocks.BlockBuffers;
@@ -141,6 +143,7 @@ public class SnapshotResource {
     @Path("/{snapshotId}/blocks/{blockIndex}")
     @Consumes(MediaType.APPLICATION_OCTET_STREAM)
     @Operation(summary = "PutSnapshotBlock: 524288 bytes, x-amz-Checksum (base64 SHA-256) verified before storing")
+    @LimitedAs(ActionClass.BLOCKS)
     public Response putBlock(@PathParam("snapshotId") String snapshotId, @PathParam("blockIndex") String blockIndex,
             @HeaderParam("x-amz-Checksum") String checksum, @HeaderParam("x-amz-Checksum-Algorithm") String algorithm,
             @HeaderParam("x-amz-Data-Length") String dataLength, InputStream body) {
@@ -166,6 +169,7 @@ public class SnapshotResource {
             + "PutSnapshotBlock; each answer is Stored=true (the content is already in the bucket) or a Url and "
             + "Headers: an S3 PUT of the block's 524288 bytes, signed for exactly that SHA-256 (S3 refuses any other "
             + "body), accepted by S3 until UploadsExpireAt")
+    @LimitedAs(ActionClass.BLOCKS)
     public BlockMap.BlockUploads blockUploads(@PathParam("snapshotId") String snapshotId, BlockMap.BlockBatch batch) {
         return blocks.uploads(caller.id(), snapshotId, batch);
     }
@@ -176,6 +180,7 @@ public class SnapshotResource {
     @Operation(summary = "Direct upload, step 2: puts up to 100 Blocks ({BlockIndex, Checksum}) into the snapshot's "
             + "map as PutSnapshotBlock does, after checking that the object store holds each one; all or nothing: "
             + "a block not in the bucket is 409 InvalidBlock.NotUploaded and nothing is referenced")
+    @LimitedAs(ActionClass.BLOCKS)
     public BlockMap.BlocksReferenced blockReferences(@PathParam("snapshotId") String snapshotId,
             BlockMap.BlockBatch batch) {
         return blocks.references(caller.id(), snapshotId, batch);
@@ -206,6 +211,7 @@ public class SnapshotResource {
     @Path("/{snapshotId}/blocks/{blockIndex}")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Operation(summary = "GetSnapshotBlock: the block's data and checksum; never-written blocks read as zeros")
+    @LimitedAs(ActionClass.BLOCKS)
     public Response getBlock(@PathParam("snapshotId") String snapshotId, @PathParam("blockIndex") String blockIndex,
             @QueryParam("BlockToken") String blockToken) {
         BlockMap.BlockData block = blocks.get(caller.id(), snapshotId, number("BlockIndex", blockIndex), blockToken);

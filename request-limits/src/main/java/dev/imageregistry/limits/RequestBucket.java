@@ -1,4 +1,4 @@
-package dev.imageregistry.gateway.limits;
+package dev.imageregistry.limits;
 
 /**
  * A token bucket: it holds up to {@code capacity} requests and refills at {@code refillPerSecond}; a request takes one
@@ -11,9 +11,9 @@ final class RequestBucket {
     private long refilledAt;
     private long usedAt;
 
-    RequestBucket(double capacity, double refillPerSecond, long nowNanos) {
-        this.capacity = capacity;
-        this.refillPerNano = refillPerSecond / 1e9;
+    RequestBucket(Rate rate, long nowNanos) {
+        this.capacity = rate.bucket();
+        this.refillPerNano = rate.perSecond() / 1e9;
         this.tokens = capacity;
         this.refilledAt = nowNanos;
         this.usedAt = nowNanos;
