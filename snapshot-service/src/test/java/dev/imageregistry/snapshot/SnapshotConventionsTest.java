@@ -1,6 +1,11 @@
 package dev.imageregistry.snapshot;
 
 import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import jakarta.inject.Inject;
 
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.ServiceConventionsContract;
@@ -28,5 +33,19 @@ class SnapshotConventionsTest extends ServiceConventionsContract {
     @Override
     protected String region() {
         return "us-east-1";
+    }
+
+    @Inject
+    DataSource dataSource;
+
+    @Override
+    protected DataSource database() {
+        return dataSource;
+    }
+
+    /** A completed snapshot of the owner, with a block in it. */
+    @Override
+    protected Map<String, String> privateResourcesOf(String owner) {
+        return Map.of("snapshot", SnapshotFixture.snapshotOf(owner, null, SnapshotFixture.block(501)));
     }
 }

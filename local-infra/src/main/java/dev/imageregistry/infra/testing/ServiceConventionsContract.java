@@ -10,6 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 
@@ -263,8 +269,13 @@ public abstract class ServiceConventionsContract {
             }
             builder.method(request.method(), request.body() == null ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(request.body()));
+            boolean writes = !request.method().equals("GET");
+            long before = writes ? storedEvents(account, List.of()) : 0;
             HttpResponse<String> answer = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
             sent++;
+            if (writes && answer.statusCode() >= 400 && storedEvents(account, List.of()) != before) {
+                unclean.add(request.what() + ": refused with " + answer.statusCode() + ", yet events were stored");
+            }
             statuses.merge(answer.statusCode(), 1, Integer::sum);
             String body = answer.body();
             boolean clean = answer.statusCode() < 500 && !body.contains("Exception") && !body.contains("\tat ")
@@ -278,6 +289,100 @@ public abstract class ServiceConventionsContract {
                 generator.operations(), statuses);
         assertTrue(sent >= generator.operations() * perOperation && generator.operations() > 0, "requests sent: " + sent);
         assertEquals(List.of(), unclean, "answers that were not clean (seed " + seed + ", " + sent + " requests)");
+    }
+
+    /**
+     * Private resources of {@code owner}, by kind ({@code image}, {@code snapshot}, {@code instance}, {@code volume},
+     * {@code copy}) to ID, made with the service's own fixtures for the cross-account matrix; none by default.
+     */
+    protected Map<String, String> privateResourcesOf(String owner) {
+        return Map.of();
+    }
+
+    /** The service's own database (its {@code event_store}), to show that a refused request stored nothing. */
+    protected abstract DataSource database();
+
+    /** Events stored that name the account anywhere in their envelope, or are of one of the aggregates. */
+    private long storedEvents(String account, java.util.Collection<String> aggregateIds) {
+        try (Connection connection = database().getConnection();
+                PreparedStatement count = connection.prepareStatement("select count(*) from event_store where "
+                        + "strpos(envelope::text, ?) > 0 or aggregate_id = any(?)")) {
+            count.setString(1, account);
+            count.setArray(2, connection.createArrayOf("text", aggregateIds.toArray()));
+            try (ResultSet rows = count.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The cross-account matrix, generated from the OpenAPI document (so a new operation is covered without editing
+     * this test): every operation that takes an ID of a kind the owner has is sent by a stranger with the owner's
+     * private resource in it, and again with an ID of the same shape that exists nowhere. The first is refused (a GET
+     * may answer, without the owner's resource), both get the same status and code (the stranger cannot learn that
+     * the resource exists), nothing is stored, and no answer is a 5xx. The owner's own GETs find the resources, so
+     * the matrix asks about real ones.
+     */
+    @Test
+    void noAccountReachesAnotherAccountsPrivateResources() {
+        String owner = "900000000501";
+        String stranger = RegionTestResource.tokens().token("900000000502");
+        Map<String, String> owned = privateResourcesOf(owner);
+        Map<String, Object> openApi = given().when().get("/q/openapi?format=json").then().statusCode(200).extract()
+                .jsonPath().getMap("$");
+        List<CrossAccountMatrix.Case> cases = new CrossAccountMatrix(openApi).cases(owned, "/admin");
+        List<String> breaches = new ArrayList<>();
+        Map<String, Integer> answers = new java.util.TreeMap<>();
+        int ownerFound = 0;
+        for (CrossAccountMatrix.Case matrixCase : cases) {
+            long before = storedEvents("900000000502", owned.values());
+            io.restassured.response.Response asStranger = send(stranger, matrixCase.method(), matrixCase.owned());
+            long after = storedEvents("900000000502", owned.values());
+            io.restassured.response.Response unknown = send(stranger, matrixCase.method(), matrixCase.unknown());
+            int status = asStranger.statusCode();
+            String code = errorCode(asStranger);
+            answers.merge(status + (code == null ? "" : " " + code), 1, Integer::sum);
+            String body = asStranger.asString();
+            if (status >= 500) {
+                breaches.add(matrixCase.what() + ": " + status + " " + body);
+            } else if (status < 300 && !matrixCase.method().equals("GET")) {
+                breaches.add(matrixCase.what() + ": the stranger's change was accepted (" + status + " " + body + ")");
+            } else if (status < 300 && owned.values().stream().anyMatch(body::contains)) {
+                breaches.add(matrixCase.what() + ": the stranger read the owner's resource: " + body);
+            } else if (status != unknown.statusCode() || !java.util.Objects.equals(code, errorCode(unknown))) {
+                breaches.add(matrixCase.what() + ": the answer tells the resource exists (" + status + " " + code
+                        + ", for an ID that exists nowhere " + unknown.statusCode() + " " + errorCode(unknown) + ")");
+            }
+            if (after != before) {
+                breaches.add(matrixCase.what() + ": " + (after - before) + " events were stored for a stranger's request");
+            }
+            if (matrixCase.method().equals("GET") && send(RegionTestResource.tokens().token(owner), "GET",
+                    matrixCase.owned()).statusCode() == 200) {
+                ownerFound++;
+            }
+        }
+        System.out.printf("[matrix] %d cases over %s, the stranger's answers %s; the owner's GETs found %d%n",
+                cases.size(), owned.keySet(), answers, ownerFound);
+        assertEquals(List.of(), breaches, "what a stranger could do with another account's private resources");
+        assertTrue(owned.isEmpty() || ownerFound > 0, "the owner's own GETs find its resources");
+    }
+
+    private static io.restassured.response.Response send(String token, String method, CrossAccountMatrix.Request request) {
+        var spec = given().auth().oauth2(token).queryParams(request.query());
+        if (request.body() != null) {
+            spec = spec.contentType("application/json").body(request.body());
+        } else if (!method.equals("GET")) {
+            spec = spec.contentType("application/json").body("{}");
+        }
+        return spec.when().request(method, request.path());
+    }
+
+    private static String errorCode(io.restassured.response.Response answer) {
+        return answer.getContentType() != null && answer.getContentType().contains("json") && answer.statusCode() >= 400
+                ? answer.jsonPath().getString("Errors[0].Code") : null;
     }
 
     /** The account whose describes the platform's test profile limits to a bucket of 5 that barely refills. */
