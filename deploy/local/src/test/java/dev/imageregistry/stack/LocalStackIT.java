@@ -22,6 +22,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.Reservation;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -114,6 +119,45 @@ class LocalStackIT {
     @Order(4)
     void refusedSignatures() throws Exception {
         new SignatureRefusals(gateway(), new AwsClients(gateway(), dataDir)).run();
+    }
+
+    /**
+     * After the stories, A has images, snapshots, instances and volumes: the matrix takes one of each that C cannot
+     * see, and tries every EC2 action of the model on them as C.
+     */
+    @Test
+    @Order(6)
+    void noAccountReachesAnotherAccountsResourcesThroughTheFrontDoor() throws Exception {
+        AwsClients clients = new AwsClients(gateway(), dataDir);
+        try (Ec2Client ownerEc2 = clients.ec2("a", "us-east-1"); Ec2Client strangerEc2 = clients.ec2("c", "us-east-1")) {
+            Map<String, String> owned = new java.util.TreeMap<>();
+            for (Image image : ownerEc2.describeImages(r -> r.owners("self")).images()) {
+                boolean hidden;
+                try {
+                    hidden = strangerEc2.describeImages(r -> r.imageIds(image.imageId())).images().isEmpty();
+                } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception notVisible) {
+                    hidden = "InvalidAMIID.NotFound".equals(notVisible.awsErrorDetails().errorCode());
+                }
+                String snapshot = image.blockDeviceMappings().isEmpty() || image.blockDeviceMappings().get(0).ebs() == null
+                        ? null : image.blockDeviceMappings().get(0).ebs().snapshotId();
+                if (hidden && !Boolean.TRUE.equals(image.publicLaunchPermissions()) && snapshot != null) {
+                    owned.put("Image", image.imageId());
+                    owned.put("Snapshot", snapshot);
+                    break;
+                }
+            }
+            for (Reservation reservation : ownerEc2.describeInstances().reservations()) {
+                for (Instance instance : reservation.instances()) {
+                    owned.putIfAbsent("Instance", instance.instanceId());
+                    if (!instance.blockDeviceMappings().isEmpty() && instance.blockDeviceMappings().get(0).ebs() != null) {
+                        owned.putIfAbsent("Volume", instance.blockDeviceMappings().get(0).ebs().volumeId());
+                    }
+                }
+            }
+            assertTrue(owned.keySet().containsAll(List.of("Image", "Snapshot", "Instance")), "A's resources: " + owned);
+            new FrontDoorMatrix(gateway(), clients.keys("a").resolveCredentials(), clients.keys("c").resolveCredentials())
+                    .run(owned);
+        }
     }
 
     @Test
