@@ -10,15 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -98,6 +100,24 @@ public abstract class ServiceConventionsContract {
     void aTokenSignedByAnotherKeyIsAuthFailure() {
         String forged = AccountTokens.generate().token("111122223333");
         given().auth().oauth2(forged).when().get("/caller-identity").then().statusCode(401)
+                .body("Errors[0].Code", equalTo("AuthFailure"));
+    }
+
+    /** A token that claims no signature is needed ({@code alg: none}), or whose claims were changed after signing. */
+    @Test
+    void anUnsignedOrAlteredTokenIsAuthFailure() {
+        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+        String claims = base64.encodeToString(("{\"iss\":\"" + AccountTokens.ISSUER + "\",\"sub\":\"111122223333\","
+                + "\"account\":\"111122223333\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        String none = base64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        given().auth().oauth2(none + "." + claims + ".").when().get("/caller-identity").then().statusCode(401)
+                .body("Errors[0].Code", equalTo("AuthFailure"));
+        String[] signed = RegionTestResource.tokens().token("111122223333").split("\\.");
+        String altered = signed[0] + "." + base64.encodeToString(new String(Base64.getUrlDecoder().decode(signed[1]),
+                StandardCharsets.UTF_8).replace("111122223333", "444455556666")
+                .getBytes(StandardCharsets.UTF_8)) + "." + signed[2];
+        given().auth().oauth2(altered).when().get("/caller-identity").then().statusCode(401)
                 .body("Errors[0].Code", equalTo("AuthFailure"));
     }
 
