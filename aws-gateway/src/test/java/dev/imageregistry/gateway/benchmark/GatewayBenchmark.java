@@ -73,9 +73,9 @@ class GatewayBenchmark {
     /** Unmeasured operations per path before each action's phases (on other images, other names). */
     private static final int WARMUP = Integer.getInteger("benchmark.warmup", 2_000);
     /** Most warm-up rounds per path and action, and the JIT compilers' CPU (in cores) that ends the warm-up. */
-    private static final int WARMUP_ROUNDS = Integer.getInteger("benchmark.warmup.rounds", 6);
+    private static final int WARMUP_ROUNDS = Integer.getInteger("benchmark.warmup.rounds", 20);
     private static final double JIT_SETTLED = Double.parseDouble(System.getProperty("benchmark.warmup.jit", "0.15"));
-    private static final int WARMUP_SECONDS = Integer.getInteger("benchmark.warmup.seconds", 25);
+    private static final int WARMUP_SECONDS = Integer.getInteger("benchmark.warmup.seconds", 90);
     /** Operations per path of the one-client phases (latency without queueing). */
     private static final int SINGLE = Integer.getInteger("benchmark.single", 300);
     /**
