@@ -7,10 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
-import jakarta.inject.Inject;
-
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.ServiceConventionsContract;
 import io.quarkus.test.common.ResourceArg;
@@ -36,14 +32,6 @@ class LaunchConventionsTest extends ServiceConventionsContract {
     @Override
     protected String region() {
         return "us-east-1";
-    }
-
-    @Inject
-    DataSource dataSource;
-
-    @Override
-    protected DataSource database() {
-        return dataSource;
     }
 
     /** A private image of the owner (played as the registry announces it) and a running instance of it, with its volume. */

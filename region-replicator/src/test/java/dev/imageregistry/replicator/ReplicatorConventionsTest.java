@@ -2,10 +2,6 @@ package dev.imageregistry.replicator;
 
 import java.util.List;
 
-import javax.sql.DataSource;
-
-import jakarta.inject.Inject;
-
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.ServiceConventionsContract;
 import io.quarkus.test.common.ResourceArg;
@@ -32,13 +28,5 @@ class ReplicatorConventionsTest extends ServiceConventionsContract {
     @Override
     protected String region() {
         return "us-east-1";
-    }
-
-    @Inject
-    DataSource dataSource;
-
-    @Override
-    protected DataSource database() {
-        return dataSource;
     }
 }

@@ -3,10 +3,6 @@ package dev.imageregistry.registry;
 import java.util.List;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
-import jakarta.inject.Inject;
-
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.ServiceConventionsContract;
 import io.quarkus.test.common.ResourceArg;
@@ -34,18 +30,10 @@ class RegistryConventionsTest extends ServiceConventionsContract {
         return "us-east-1";
     }
 
-    @Inject
-    DataSource dataSource;
-
-    @Override
-    protected DataSource database() {
-        return dataSource;
-    }
-
     /** A private image of the owner, on a completed snapshot of its own. */
     @Override
     protected Map<String, String> privateResourcesOf(String owner) {
-        String snapshot = RegistryFixtures.completedSnapshot(dataSource, owner, 8);
+        String snapshot = RegistryFixtures.completedSnapshot(database, owner, 8);
         String image = RegistryFixtures.register(owner, RegistryFixtures.uniqueName("matrix"), snapshot);
         return Map.of("image", image, "snapshot", snapshot);
     }

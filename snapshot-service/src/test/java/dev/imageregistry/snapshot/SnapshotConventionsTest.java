@@ -3,10 +3,6 @@ package dev.imageregistry.snapshot;
 import java.util.List;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
-import jakarta.inject.Inject;
-
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.ServiceConventionsContract;
 import io.quarkus.test.common.ResourceArg;
@@ -33,14 +29,6 @@ class SnapshotConventionsTest extends ServiceConventionsContract {
     @Override
     protected String region() {
         return "us-east-1";
-    }
-
-    @Inject
-    DataSource dataSource;
-
-    @Override
-    protected DataSource database() {
-        return dataSource;
     }
 
     /** A completed snapshot of the owner, with a block in it. */

@@ -27,14 +27,11 @@ public final class CrossAccountMatrix {
         }
     }
 
-    private final Map<String, Object> paths;
-    private final Map<String, Object> schemas;
+    private final OpenApiDocument document;
 
     @SuppressWarnings("unchecked")
     public CrossAccountMatrix(Map<String, Object> openApi) {
-        this.paths = (Map<String, Object>) openApi.get("paths");
-        Map<String, Object> components = (Map<String, Object>) openApi.getOrDefault("components", Map.of());
-        this.schemas = (Map<String, Object>) components.getOrDefault("schemas", Map.of());
+        this.document = new OpenApiDocument(openApi);
     }
 
     /** The kind of ID a parameter or field names, or null. */
@@ -54,7 +51,7 @@ public final class CrossAccountMatrix {
         Map<String, String> unknown = new LinkedHashMap<>();
         owned.forEach((kind, id) -> unknown.put(kind, sameShape(id)));
         List<Case> cases = new ArrayList<>();
-        for (var path : paths.entrySet()) {
+        for (var path : document.paths().entrySet()) {
             if (path.getKey().startsWith(excludedPrefix)) {
                 continue;
             }
@@ -95,7 +92,7 @@ public final class CrossAccountMatrix {
             }
         }
         Map<String, Object> body = null;
-        Map<String, Object> schema = bodySchema(operation);
+        Map<String, Object> schema = document.bodySchema(operation);
         if (schema != null) {
             body = new LinkedHashMap<>();
             Object properties = schema.get("properties");
@@ -110,7 +107,7 @@ public final class CrossAccountMatrix {
                     } else if (kind == null) {
                         // The other fields filled as a client would, so that the request is refused for whose the
                         // resource is, not for a field left out.
-                        body.put(field.getKey(), plausible(resolve(field.getValue()), 0));
+                        body.put(field.getKey(), plausible(document.resolve(field.getValue()), 0));
                     }
                 }
             }
@@ -118,15 +115,6 @@ public final class CrossAccountMatrix {
         return usesId ? new Request(path, query, body) : null;
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> bodySchema(Map<String, Object> operation) {
-        if (operation.get("requestBody") instanceof Map<?, ?> requestBody && requestBody.get("content") instanceof Map<?, ?> content
-                && content.get("application/json") instanceof Map<?, ?> json && json.get("schema") instanceof Map<?, ?> schema) {
-            Map<String, Object> resolved = resolve(schema);
-            return resolved.isEmpty() ? null : resolved;
-        }
-        return null;
-    }
 
     @SuppressWarnings("unchecked")
     private Object plausible(Map<String, Object> schema, int depth) {
@@ -141,12 +129,12 @@ public final class CrossAccountMatrix {
             case "boolean":
                 return false;
             case "array":
-                return depth > 1 ? List.of() : List.of(plausible(resolve(schema.get("items")), depth + 1));
+                return depth > 1 ? List.of() : List.of(plausible(document.resolve(schema.get("items")), depth + 1));
             case "object": {
                 Map<String, Object> object = new LinkedHashMap<>();
                 if (depth <= 1 && schema.get("properties") instanceof Map<?, ?> fields) {
                     for (var field : ((Map<String, Object>) fields).entrySet()) {
-                        object.put(field.getKey(), plausible(resolve(field.getValue()), depth + 1));
+                        object.put(field.getKey(), plausible(document.resolve(field.getValue()), depth + 1));
                     }
                 }
                 return object;
@@ -157,17 +145,6 @@ public final class CrossAccountMatrix {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> resolve(Object schema) {
-        if (!(schema instanceof Map<?, ?> map)) {
-            return Map.of();
-        }
-        if (map.get("$ref") instanceof String ref) {
-            Object resolved = schemas.get(ref.substring(ref.lastIndexOf('/') + 1));
-            return resolved instanceof Map<?, ?> ? (Map<String, Object>) resolved : Map.of();
-        }
-        return (Map<String, Object>) map;
-    }
 
     /** An ID of the same prefix and length, of hex digits, that was never made. */
     static String sameShape(String id) {

@@ -32,16 +32,13 @@ public final class HostileRequests {
         "i-0123456789abcdef0", "ami-0123456789abcdef0\n", "null", "true", "-1", "1e309", "9223372036854775808", "0x10",
         "2026-13-45T25:61:00Z", "\t\r\n", "*", "?", "\\", "\"", "<x/>", "{}", "[]"};
 
-    private final Map<String, Object> paths;
-    private final Map<String, Object> schemas;
+    private final OpenApiDocument document;
     private final List<Operation> operations = new ArrayList<>();
 
     @SuppressWarnings("unchecked")
     public HostileRequests(Map<String, Object> openApi, String excludedPathPrefix) {
-        this.paths = (Map<String, Object>) openApi.get("paths");
-        Map<String, Object> components = (Map<String, Object>) openApi.getOrDefault("components", Map.of());
-        this.schemas = (Map<String, Object>) components.getOrDefault("schemas", Map.of());
-        for (var path : paths.entrySet()) {
+        this.document = new OpenApiDocument(openApi);
+        for (var path : document.paths().entrySet()) {
             if (path.getKey().startsWith(excludedPathPrefix)) {
                 continue;
             }
@@ -51,7 +48,8 @@ public final class HostileRequests {
                 }
                 Map<String, Object> operation = (Map<String, Object>) method.getValue();
                 List<Map<String, Object>> parameters = (List<Map<String, Object>>) operation.getOrDefault("parameters", List.of());
-                operations.add(new Operation(method.getKey().toUpperCase(), path.getKey(), parameters, bodySchema(operation)));
+                operations.add(new Operation(method.getKey().toUpperCase(), path.getKey(), parameters,
+                        document.bodySchema(operation)));
             }
         }
     }
@@ -134,7 +132,7 @@ public final class HostileRequests {
             if (json.length() > 1) {
                 json.append(',');
             }
-            json.append(quote(property.getKey())).append(':').append(jsonValue(random, resolve(property.getValue()), 0));
+            json.append(quote(property.getKey())).append(':').append(jsonValue(random, document.resolve(property.getValue()), 0));
         }
         if (random.nextInt(3) == 0) {
             json.append(json.length() > 1 ? "," : "").append(quote(text(random, 50))).append(':').append(jsonValue(random, Map.of(), 0));
@@ -161,7 +159,7 @@ public final class HostileRequests {
                 int n = depth == 0 && random.nextInt(4) == 0 ? 300 : random.nextInt(4);
                 StringBuilder array = new StringBuilder("[");
                 for (int i = 0; i < n; i++) {
-                    array.append(i == 0 ? "" : ",").append(jsonValue(random, resolve(schema.get("items")), depth + 1));
+                    array.append(i == 0 ? "" : ",").append(jsonValue(random, document.resolve(schema.get("items")), depth + 1));
                 }
                 return array.append(']').toString();
             }
@@ -173,7 +171,7 @@ public final class HostileRequests {
                 for (var property : properties(schema).entrySet()) {
                     if (random.nextBoolean()) {
                         object.append(object.length() > 1 ? "," : "").append(quote(property.getKey())).append(':')
-                                .append(jsonValue(random, resolve(property.getValue()), depth + 1));
+                                .append(jsonValue(random, document.resolve(property.getValue()), depth + 1));
                     }
                 }
                 return object.append('}').toString();
@@ -208,14 +206,6 @@ public final class HostileRequests {
         return random.nextInt(4) == 0 ? base + TEXT[random.nextInt(TEXT.length)] : base;
     }
 
-    private Map<String, Object> bodySchema(Map<String, Object> operation) {
-        Object body = operation.get("requestBody");
-        if (body instanceof Map<?, ?> requestBody && requestBody.get("content") instanceof Map<?, ?> content
-                && content.get("application/json") instanceof Map<?, ?> json) {
-            return resolve(json.get("schema"));
-        }
-        return null;
-    }
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> properties(Map<String, Object> schema) {
@@ -225,20 +215,9 @@ public final class HostileRequests {
         return (Map<String, Object>) properties;
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> resolve(Object schema) {
-        if (!(schema instanceof Map<?, ?> map)) {
-            return Map.of();
-        }
-        if (map.get("$ref") instanceof String ref) {
-            Object resolved = schemas.get(ref.substring(ref.lastIndexOf('/') + 1));
-            return resolved instanceof Map<?, ?> ? (Map<String, Object>) resolved : Map.of();
-        }
-        return (Map<String, Object>) map;
-    }
 
     private Map<String, Object> schemaOf(Map<String, Object> parameter) {
-        return resolve(parameter.get("schema"));
+        return document.resolve(parameter.get("schema"));
     }
 
     private static void appendQuery(StringBuilder query, String name, String value) {

@@ -26,6 +26,8 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import io.restassured.path.json.JsonPath;
@@ -320,11 +322,12 @@ public abstract class ServiceConventionsContract {
     }
 
     /** The service's own database (its {@code event_store}), to show that a refused request stored nothing. */
-    protected abstract DataSource database();
+    @Inject
+    protected DataSource database;
 
     /** Events stored that name the account anywhere in their envelope, or are of one of the aggregates. */
     private long storedEvents(String account, java.util.Collection<String> aggregateIds) {
-        try (Connection connection = database().getConnection();
+        try (Connection connection = database.getConnection();
                 PreparedStatement count = connection.prepareStatement("select count(*) from event_store where "
                         + "strpos(envelope::text, ?) > 0 or aggregate_id = any(?)")) {
             count.setString(1, account);
