@@ -38,6 +38,19 @@ public class Ec2Exception extends RuntimeException {
         return new Ec2Exception(400, code, message);
     }
 
+    /** A resource ID that is not of its kind's shape, with EC2's code for that kind. */
+    public static Ec2Exception malformed(dev.imageregistry.ids.ResourceKind kind, String id) {
+        return new Ec2Exception(400, kind.malformedCode(), kind.malformedMessage(id));
+    }
+
+    /** Refuses an ID that is not of its kind's shape; returns it otherwise. */
+    public static String requireWellFormed(dev.imageregistry.ids.ResourceKind kind, String id) {
+        if (!kind.isWellFormed(id)) {
+            throw malformed(kind, id);
+        }
+        return id;
+    }
+
     public static Ec2Exception authFailure(String message) {
         return new Ec2Exception(401, "AuthFailure", message);
     }

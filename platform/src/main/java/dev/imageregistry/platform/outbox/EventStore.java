@@ -167,6 +167,28 @@ public class EventStore {
         }
     }
 
+    /** The version an aggregate is at: its latest event's, 0 when it has none. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public long version(String aggregateId) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(
+                        "select coalesce(max(aggregate_version), 0) from event_store where aggregate_id = ?")) {
+            select.setString(1, aggregateId);
+            try (ResultSet rs = select.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the version of " + aggregateId, e);
+        }
+    }
+
+    /** Whether any event of the aggregate was stored here. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public boolean exists(String aggregateId) {
+        return version(aggregateId) > 0;
+    }
+
     public String topic() {
         return topic;
     }

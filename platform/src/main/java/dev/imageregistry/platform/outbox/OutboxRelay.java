@@ -105,6 +105,36 @@ public class OutboxRelay {
         return total;
     }
 
+    /**
+     * Publishes until no event of {@code topic} is queued, for a caller that must see every committed event on the
+     * topic (a rebuild reading the topic's end). False when the outbox could not be drained within {@code limit}.
+     */
+    public boolean drainTopic(String topic, java.time.Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (queued(topic) > 0) {
+            drain();
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
+
+    /** How many events of {@code topic} wait to be published. */
+    public long queued(String topic) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement count = connection.prepareStatement("select count(*) from outbox where topic = ?")) {
+            count.setString(1, topic);
+            try (ResultSet rs = count.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not count the outbox", e);
+        }
+    }
+
     private int relayBatch() throws SQLException, InterruptedException {
         try (Connection connection = dataSource.getConnection()) {
             // The relay's lock and the batch in one round trip (the CTE, volatile, runs once): a batch is often

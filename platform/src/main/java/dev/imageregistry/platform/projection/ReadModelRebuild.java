@@ -41,6 +41,11 @@ public class ReadModelRebuild {
     public record Report(String readModel, long eventsReplayed, long eventsApplied, long millis) {
     }
 
+    /** Rebuilds one of the service's read models from its topics. */
+    public Report rebuild(ReadModel readModel) {
+        return rebuild(readModel.name(), readModel.topics(), readModel::clear, readModel.replayProjector());
+    }
+
     /**
      * @param clear deletes every row of the read model (runs inside the rebuild's transaction)
      * @param projector the same code live intake uses, so the rebuilt view cannot differ from the live one
