@@ -32,7 +32,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.EventContract;
-import dev.imageregistry.launch.images.LaunchableImages;
+import dev.imageregistry.launch.persistence.LaunchableImages;
 import dev.imageregistry.platform.events.EventJson;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;

@@ -14,9 +14,9 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
-import dev.imageregistry.launch.images.LaunchableImage;
-import dev.imageregistry.launch.images.LaunchableImages;
-import dev.imageregistry.launch.persistence.Jdbc;
+import dev.imageregistry.launch.domain.LaunchableImage;
+import dev.imageregistry.launch.persistence.LaunchableImages;
+import dev.imageregistry.platform.persistence.Jdbc;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -113,6 +113,6 @@ class LaunchableImagesReadModelTest {
     private void awaitApplied(String image) {
         long expected = registry.version(image);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertEquals(expected,
-                images.visibleTo(owner, image).map(LaunchableImage::version).orElse(0L)));
+                images.find(owner, image).map(LaunchableImage::version).orElse(0L)));
     }
 }

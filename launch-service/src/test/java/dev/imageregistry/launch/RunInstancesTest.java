@@ -3,6 +3,7 @@ package dev.imageregistry.launch;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,12 +19,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
-import dev.imageregistry.launch.images.LaunchableImages;
+import dev.imageregistry.launch.persistence.LaunchableImages;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** RunInstances' own rules: counts, instance types, user data, tags and client tokens; a refusal changes nothing. */
+/**
+ * RunInstances over HTTP: client tokens (a retry answers the first reservation), the answer's shape, and that the
+ * rules reach the API with the configured limit and a refusal launches nothing. The rules one by one (counts,
+ * instance types, user data, tags): domain/LaunchTest.
+ */
 @QuarkusTest
 @WithTestResource(value = RegionTestResource.class, initArgs = {
         @ResourceArg(name = "database", value = "launch"),
@@ -64,58 +69,32 @@ class RunInstancesTest {
     }
 
     @Test
-    void countsFollowEc2() {
-        caller.run(Api.request(image, 0, 1)).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
-        caller.run(Api.request(image, 3, 2)).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
+    void theRulesAnswerOverHttpAndARefusalLaunchesNothing() {
         caller.run(Api.request(image, 21, 30)).statusCode(400).body("Errors[0].Code", equalTo("InstanceLimitExceeded"));
         caller.as().body("{\"ImageId\":\"" + image + "\",\"MinCount\":\"two\"}").post("/instances").then()
                 .statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
-        assertEquals(0, instanceCount());
-
-        caller.run(Api.request(image, 2, 3)).statusCode(200).body("Instances", hasSize(3))
-                .body("Instances.AmiLaunchIndex", contains(0, 1, 2));
-        // MaxCount above the limit launches as many as allowed, as EC2 does
-        caller.run(Api.request(image, 1, 25)).statusCode(200).body("Instances", hasSize(20));
-        assertEquals(23, instanceCount());
-    }
-
-    @Test
-    void instanceTypesAreValidated() {
-        Map<String, Object> request = Api.request(image, 1, 1);
-        request.put("InstanceType", "huge");
-        caller.run(request).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
-        request.put("InstanceType", "m5.24xlarge");
-        caller.run(request).statusCode(200).body("Instances[0].InstanceType", equalTo("m5.24xlarge"));
-        request.remove("InstanceType");
-        caller.run(request).statusCode(200).body("Instances[0].InstanceType", equalTo("m1.small"));
-    }
-
-    @Test
-    void userDataIsBase64AndAtMost16KiB() {
-        Map<String, Object> request = Api.request(image, 1, 1);
-        request.put("UserData", Base64.getEncoder().encodeToString(new byte[16 * 1024]));
-        caller.run(request).statusCode(200);
-        request.put("UserData", Base64.getEncoder().encodeToString(new byte[16 * 1024 + 1]));
-        caller.run(request).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
-        request.put("UserData", "not base64 at all!");
-        caller.run(request).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
-        assertEquals(1, instanceCount());
-    }
-
-    @Test
-    void tagsAreValidatedAndKept() {
-        Map<String, Object> request = Api.request(image, 1, 1);
-        request.put("TagSpecifications", List.of(Map.of("ResourceType", "instance",
-                "Tags", List.of(Map.of("Key", "aws:reserved", "Value", "x")))));
-        caller.run(request).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
+        Map<String, Object> request = Api.request(image, 2, 3);
         request.put("TagSpecifications", List.of(Map.of("ResourceType", "image",
                 "Tags", List.of(Map.of("Key", "team", "Value", "x")))));
         caller.run(request).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
+        request.put("UserData", "not base64 at all!");
+        request.put("TagSpecifications", List.of());
+        caller.run(request).statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
         assertEquals(0, instanceCount());
 
+        request.remove("InstanceType");
+        request.put("UserData", Base64.getEncoder().encodeToString(new byte[16 * 1024]));
         request.put("TagSpecifications", List.of(Map.of("ResourceType", "instance",
                 "Tags", List.of(Map.of("Key", "team", "Value", "images"), Map.of("Key", "env", "Value", "test")))));
-        caller.run(request).statusCode(200).body("Instances[0].Tags.Key", contains("env", "team"));
+        String reservation = caller.run(request).statusCode(200).body("Instances", hasSize(3))
+                .body("Instances.AmiLaunchIndex", contains(0, 1, 2))
+                .body("Instances.InstanceType", everyItem(equalTo("m1.small")))
+                .body("Instances[0].State.Name", equalTo("pending"))
+                .body("Instances[0].Tags.Key", contains("env", "team"))
+                .body("OwnerId", equalTo(caller.account())).extract().path("ReservationId");
+        caller.as().queryParam("Filter.1.Name", "tag:team").queryParam("Filter.1.Value.1", "images").get("/instances")
+                .then().statusCode(200).body("Reservations.ReservationId", contains(reservation));
+        assertEquals(3, instanceCount());
     }
 
     private int instanceCount() {

@@ -20,8 +20,8 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
-import dev.imageregistry.launch.images.LaunchableImages;
-import dev.imageregistry.launch.instances.TransitionWorker;
+import dev.imageregistry.launch.persistence.LaunchableImages;
+import dev.imageregistry.launch.consumers.TransitionWorker;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.outbox.EventStore;
 import io.quarkus.test.common.ResourceArg;

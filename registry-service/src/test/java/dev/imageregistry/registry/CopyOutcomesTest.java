@@ -172,20 +172,6 @@ class CopyOutcomesTest {
                 .body("Images[0].StateReason.Code", equalTo("Client.SourceGone")));
     }
 
-    @Test
-    void copyRefusesBadInput() {
-        String owner = account();
-        ImageActionsTest.error(as(owner).body(Map.of("SourceImageId", "ami-" + hex(17), "Name", "copy-x")).post("/images/copy"),
-                "MissingParameter");
-        ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "moon", "SourceImageId", "ami-" + hex(17),
-                "Name", "copy-x")).post("/images/copy"), "InvalidParameterValue");
-        ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", "ami-1",
-                "Name", "copy-x")).post("/images/copy"), "InvalidAMIID.Malformed");
-        ImageActionsTest.error(as(owner).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", "ami-" + hex(17),
-                "Name", "x")).post("/images/copy"), "InvalidAMIName.Malformed");
-        as(owner).get("/images?Owner=self").then().body("Images", empty());
-    }
-
     static String eventType(String json) {
         return dev.imageregistry.platform.events.EventJson.read(json).type();
     }

@@ -21,7 +21,10 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** Each image action, its defaults and its error codes, against the real broker and database. */
+/**
+ * The image actions over HTTP against the real broker and database: the REST shape of each answer, DescribeImages'
+ * filters and pages, and what only the Region's data can refuse. The rules the image decides are ImageTest's.
+ */
 @QuarkusTest
 @WithTestResource(value = RegionTestResource.class, initArgs = {
         @ResourceArg(name = "database", value = "registry"),
@@ -81,8 +84,12 @@ class ImageActionsTest {
     /** EC2's time text: UTC, exactly milliseconds, Z (e.g. 2026-12-03T13:04:05.123Z). */
     static final String EC2_TIME = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z";
 
+    /**
+     * What only the Region's data can refuse (names claimed in the database, the snapshots the snapshot-service
+     * announced) and what the HTTP layer refuses; the parameter rules themselves are ImageTest's.
+     */
     @Test
-    void registerRefusesBadInputWithEc2CodesAndChangesNothing() {
+    void registerRefusesTakenNamesUnknownSnapshotsAndUnreadableBodiesAndChangesNothing() {
         String mine = completedSnapshot(database, ALICE, 8);
         String bobs = completedSnapshot(database, BOB, 8);
         String deleted = completedSnapshot(database, ALICE, 8);
@@ -92,24 +99,13 @@ class ImageActionsTest {
         register(ALICE, taken, mine);
 
         refused(new HashMap<>(Map.of("Architecture", "x86_64")), "MissingParameter");
-        refused(body(prefix + "-a", mine, Map.of("Name", "ab")), "InvalidAMIName.Malformed");
-        refused(body(prefix + "-a", mine, Map.of("Name", "bad*name")), "InvalidAMIName.Malformed");
-        refused(body(prefix + "-a", mine, Map.of("Name", "x".repeat(129))), "InvalidAMIName.Malformed");
         refused(body(taken, mine, Map.of()), "InvalidAMIName.Duplicate");
         refused(body(prefix + "-b", "snap-" + hex(17), Map.of()), "InvalidSnapshot.NotFound");
-        refused(body(prefix + "-b", "snap-" + hex(8), Map.of()), "InvalidSnapshot.NotFound");
         refused(body(prefix + "-c", bobs, Map.of()), "InvalidSnapshot.NotFound");
         refused(body(prefix + "-d", deleted, Map.of()), "InvalidSnapshot.NotFound");
         refused(body(prefix + "-e", "snap-nothex", Map.of()), "InvalidSnapshotID.Malformed");
-        refused(body(prefix + "-f", mine, Map.of("Architecture", "sparc")), "InvalidParameterValue");
-        refused(body(prefix + "-g", mine, Map.of("RootDeviceName", "/dev/sda1")), "InvalidParameterValue");
-        refused(body(prefix + "-h", mine, Map.of("Description", "d".repeat(256))), "InvalidParameterValue");
-        refused(body(prefix + "-i", mine, Map.of("BlockDeviceMappings", List.of(Map.of("DeviceName", "/dev/xvda",
-                "Ebs", Map.of("SnapshotId", mine, "VolumeSize", 4))))), "InvalidParameterValue");
         refused(body(prefix + "-j", mine, Map.of("BlockDeviceMappings", List.of(Map.of("DeviceName", "/dev/xvda",
                 "Ebs", Map.of("SnapshotId", mine, "VolumeSize", "huge"))))), "InvalidParameterValue");
-        refused(body(prefix + "-k", mine, Map.of("TagSpecifications", List.of(Map.of("ResourceType", "image",
-                "Tags", List.of(Map.of("Key", "aws:owner", "Value", "x")))))), "InvalidParameterValue");
         as(ALICE).body("{\"Name\": ").post("/images").then().statusCode(400)
                 .body("Errors[0].Code", equalTo("InvalidParameterValue"));
         as(ALICE).body("{\"Name\":\"" + "x".repeat(300_000) + "\"}").post("/images").then().statusCode(413);
@@ -143,13 +139,6 @@ class ImageActionsTest {
         error(as(ALICE).get("/images?ImageId.1=ami-" + hex(17) + "&ImageId.2=" + legacy), "InvalidAMIID.NotFound");
         error(as(ALICE).get("/images/" + legacy + "/attributes/description"), "InvalidAMIID.NotFound");
         error(as(ALICE).get("/images/" + legacy + "/attributes/launchPermission"), "InvalidAMIID.NotFound");
-        error(as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "k", "Value", "v")))).post("/images/" + legacy + "/tags"),
-                "InvalidAMIID.NotFound");
-        error(as(ALICE).post("/images/" + legacy + "/disable"), "InvalidAMIID.NotFound");
-        error(as(ALICE).delete("/images/" + legacy), "InvalidAMIID.NotFound");
-        // A copy of it: no Region of this registry has an image of that shape.
-        error(as(ALICE).body(Map.of("SourceRegion", "eu-west-1", "SourceImageId", legacy, "Name", uniqueName("legacy")))
-                .post("/images/copy"), "InvalidAMIID.NotFound");
         as(ALICE).get("/images?Owner=self&Filter.1.Name=image-id&Filter.1.Value.1=" + legacy).then().statusCode(200)
                 .body("Images", empty());
     }
@@ -310,50 +299,32 @@ class ImageActionsTest {
         as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].Public", equalTo(false));
         as(ALICE).post("/images/" + imageId + "/attributes/launch-permission/reset").then().statusCode(200);
         as(ALICE).get("/images/" + imageId + "/attributes/launchPermission").then().body("LaunchPermissions", empty());
-
-        error(as(ALICE).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("UserId", "12345")))))
-                .post("/images/" + imageId + "/attributes"), "InvalidAMIAttributeItemValue");
-        error(as(ALICE).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("Group", "everyone")))))
-                .post("/images/" + imageId + "/attributes"), "InvalidAMIAttributeItemValue");
-        error(as(ALICE).body(Map.of()).post("/images/" + imageId + "/attributes"), "MissingParameter");
-        error(as(BOB).get("/images/" + imageId + "/attributes/launchPermission"), "InvalidAMIID.NotFound");
     }
 
     @Test
-    void tagsAreCreatedDeletedAndLimitedToFifty() {
+    void tagsAreCreatedAndDeletedWithOrWithoutABody() {
         String snapshot = completedSnapshot(database, ALICE, 8);
         String imageId = register(ALICE, uniqueName("tags"), snapshot);
         String path = "/images/" + imageId + "/tags";
 
-        as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "env", "Value", "prod"), Map.of("Key", "team", "Value", "os"))))
-                .post(path).then().statusCode(200);
-        as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "env", "Value", "staging")))).delete(path).then().statusCode(200);
-        as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].Tags.Key", containsInAnyOrder("env", "team"));
+        as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "env", "Value", "prod"), Map.of("Key", "team", "Value", "os"),
+                Map.of("Key", "tier", "Value", "web")))).post(path).then().statusCode(200).body("Return", equalTo(true));
+        as(ALICE).get("/images?ImageId=" + imageId).then()
+                .body("Images[0].Tags.Key", containsInAnyOrder("env", "team", "tier"));
         as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "env")))).delete(path).then().statusCode(200);
-        as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].Tags.Key", contains("team"));
-
-        List<Map<String, String>> many = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            many.add(Map.of("Key", "k" + i, "Value", "v"));
-        }
-        error(as(ALICE).body(Map.of("Tags", many)).post(path), "TagLimitExceeded");
+        as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].Tags.Key", containsInAnyOrder("team", "tier"));
         error(as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "aws:x", "Value", "v")))).post(path), "InvalidParameterValue");
-        error(as(ALICE).body(Map.of("Tags", List.of(Map.of("Key", "k", "Value", "v".repeat(257))))).post(path), "InvalidParameterValue");
-        error(as(ALICE).body(Map.of("Tags", List.of())).post(path), "MissingParameter");
-        as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].Tags.Key", contains("team"));
+        // No body: every tag goes (here two keys in one ImageUntagged).
         as(ALICE).delete(path).then().statusCode(200);
         as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].Tags", nullValue());
     }
 
     @Test
-    void deprecationIsRoundedToTheMinuteAndNeverInThePast() {
+    void theDeprecationTimeIsShownAndFilteredAsEc2WritesIt() {
         String imageId = register(ALICE, uniqueName("deprecate"), completedSnapshot(database, ALICE, 8));
         String path = "/images/" + imageId + "/deprecation";
         Instant at = Instant.now().plus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MINUTES).plusSeconds(41);
 
-        error(as(ALICE).body(Map.of("DeprecateAt", Instant.now().minus(1, ChronoUnit.HOURS).toString())).put(path),
-                "InvalidParameterValue");
-        error(as(ALICE).body(Map.of()).put(path), "MissingParameter");
         error(as(ALICE).body(Map.of("DeprecateAt", "tomorrow")).put(path), "InvalidParameterValue");
         as(ALICE).body(Map.of("DeprecateAt", at.toString())).put(path).then().statusCode(200);
         // Rounded to the nearest minute, and written as EC2 writes it (milliseconds included).
@@ -371,28 +342,7 @@ class ImageActionsTest {
     }
 
     @Test
-    void disablingRemovesLaunchPermissionsAndEnablingDoesNotRestoreThem() {
-        String imageId = register(ALICE, uniqueName("disable"), completedSnapshot(database, ALICE, 8));
-        as(ALICE).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("UserId", BOB), Map.of("Group", "all")))))
-                .post("/images/" + imageId + "/attributes").then().statusCode(200);
-
-        as(ALICE).post("/images/" + imageId + "/disable").then().statusCode(200);
-        as(ALICE).get("/images?IncludeDisabled=true&ImageId=" + imageId).then().body("Images[0].State", equalTo("disabled"))
-                .body("Images[0].Public", equalTo(false));
-        error(as(BOB).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
-        error(as(ALICE).post("/images/" + imageId + "/disable"), "IncorrectState");
-        error(as(ALICE).body(Map.of("LaunchPermission", Map.of("Add", List.of(Map.of("UserId", BOB)))))
-                .post("/images/" + imageId + "/attributes"), "IncorrectState");
-
-        as(ALICE).post("/images/" + imageId + "/enable").then().statusCode(200);
-        as(ALICE).get("/images?ImageId=" + imageId).then().body("Images[0].State", equalTo("available"));
-        as(ALICE).get("/images/" + imageId + "/attributes/launchPermission").then().body("LaunchPermissions", empty());
-        error(as(BOB).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
-        error(as(ALICE).post("/images/" + imageId + "/enable"), "IncorrectState");
-    }
-
-    @Test
-    void deregistrationIsRefusedWhileProtectedAndFreesTheName() {
+    void deregistrationFreesTheNameAndProtectionIsShownAsEc2ShowsIt() {
         String snapshot = completedSnapshot(database, ALICE, 8);
         String name = uniqueName("protected");
         String imageId = register(ALICE, name, snapshot);
@@ -404,8 +354,6 @@ class ImageActionsTest {
         as(ALICE).delete(protection).then().statusCode(200);
         as(ALICE).delete("/images/" + imageId).then().statusCode(200).body("Return", equalTo(true));
         error(as(ALICE).get("/images?ImageId=" + imageId), "InvalidAMIID.NotFound");
-        error(as(ALICE).delete("/images/" + imageId), "InvalidAMIID.NotFound");
-        error(as(ALICE).delete("/images/not-an-image"), "InvalidAMIID.Malformed");
         String again = register(ALICE, name, snapshot);
 
         as(ALICE).body(Map.of("WithCooldown", true)).put("/images/" + again + "/deregistration-protection").then()
@@ -415,7 +363,6 @@ class ImageActionsTest {
         as(ALICE).delete("/images/" + again + "/deregistration-protection").then().statusCode(200);
         as(ALICE).get("/images?ImageId=" + again).then()
                 .body("Images[0].DeregistrationProtection", startsWith("disabled-until-"));
-        error(as(ALICE).delete("/images/" + again), "OperationNotPermitted");
     }
 
     private static Map<String, Object> body(String name, String snapshot, Map<String, Object> overrides) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.platform.events.DomainEvent;
 import dev.imageregistry.platform.events.EventType;
-import dev.imageregistry.registry.catalogue.Ec2Time;
+import dev.imageregistry.registry.queries.Ec2Time;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;

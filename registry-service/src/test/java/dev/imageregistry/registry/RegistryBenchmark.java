@@ -44,10 +44,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.imageregistry.infra.RegionTestResource;
-import dev.imageregistry.registry.image.ImageCommands;
-import dev.imageregistry.registry.image.ImageEvent.BlockDeviceMapping;
-import dev.imageregistry.registry.image.ImageEvent.Ebs;
-import dev.imageregistry.registry.image.ImageRequests.RegisterImage;
+import dev.imageregistry.registry.commands.ImageCommands;
+import dev.imageregistry.registry.domain.ImageEvent.BlockDeviceMapping;
+import dev.imageregistry.registry.domain.ImageEvent.Ebs;
+import dev.imageregistry.registry.domain.ImageRequests.RegisterImage;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -15,9 +15,10 @@ import io.quarkus.test.junit.QuarkusTest;
         @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
 class RegistryConventionsTest extends ServiceConventionsContract {
 
+    /** The platform's read-model calls: GET /admin/read-models and POST /admin/read-models/{name}/rebuild. */
     @Override
     protected int expectedOperatorCalls() {
-        return 1;
+        return 2;
     }
 
     @Override

@@ -16,9 +16,10 @@ import io.quarkus.test.junit.QuarkusTest;
         @ResourceArg(name = "bucket", value = "snapshot-blocks") })
 class SnapshotConventionsTest extends ServiceConventionsContract {
 
+    /** POST /admin/garbage-collection, and the platform's GET /admin/read-models and POST /admin/read-models/{name}/rebuild. */
     @Override
     protected int expectedOperatorCalls() {
-        return 2;
+        return 3;
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.imageregistry.snapshot;
 
 import static dev.imageregistry.snapshot.SnapshotFixture.*;
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,9 +44,8 @@ class SnapshotTagsTest {
                 .queryParam("Filter.1.Value.1", "test").queryParam("SnapshotId", id).get("/snapshots").then()
                 .statusCode(200).body("Snapshots.SnapshotId", contains(id));
 
-        deleteTags(OWNER, id, "[{\"Key\":\"env\",\"Value\":\"prod\"}]").statusCode(200).body("Return", is(true));
-        assertEquals(Map.of("team", "platform", "env", "test"), tags(OWNER, id), "another value keeps the tag");
-        deleteTags(OWNER, id, "[{\"Key\":\"env\",\"Value\":\"test\"}]").statusCode(200);
+        // Which tags a DeleteTags removes is SnapshotTagRulesTest's; here, that DescribeSnapshots shows it at once.
+        deleteTags(OWNER, id, "[{\"Key\":\"env\",\"Value\":\"test\"}]").statusCode(200).body("Return", is(true));
         assertEquals(Map.of("team", "platform"), tags(OWNER, id));
         deleteTags(OWNER, id, "[{\"Key\":\"team\"},{\"Key\":\"never-there\"}]").statusCode(200);
         assertEquals(Map.of(), tags(OWNER, id));
@@ -71,32 +68,27 @@ class SnapshotTagsTest {
             many.put("k" + i, "v");
         }
         createTags(OWNER, id, many).statusCode(200);
+        // The rules are SnapshotTagRulesTest's; these show that a refusal, whatever its reason, changes nothing.
         createTags(OWNER, id, Map.of("k0", "again", "fiftieth", "v", "fifty-first", "v")).statusCode(400)
                 .body("Errors[0].Code", is("TagLimitExceeded"));
-        error(createTags(OWNER, id, numbered(51)), "TagLimitExceeded");
         error(post(OWNER, id, "{}"), "MissingParameter");
-        error(post(OWNER, id, "{\"Tags\":[]}"), "MissingParameter");
-        error(post(OWNER, id, "{\"Tags\":[{\"Key\":\"k\"}]}"), "MissingParameter");
         error(given().auth().oauth2(token(OWNER)).contentType(ContentType.JSON).post("/snapshots/" + id + "/tags")
                 .then(), "MissingParameter");
         error(createTags(OWNER, id, Map.of("aws:name", "v")), "InvalidParameterValue");
-        error(createTags(OWNER, id, Map.of("k".repeat(129), "v")), "InvalidParameterValue");
-        error(createTags(OWNER, id, Map.of("k", "v".repeat(257))), "InvalidParameterValue");
         error(deleteTags(OWNER, id, "[{\"Key\":\"\"}]"), "InvalidParameterValue");
         assertEquals(many, tags(OWNER, id));
         createTags(OWNER, id, Map.of("k0", "again", "fiftieth", "v")).statusCode(200);
         assertEquals(50, tags(OWNER, id).size());
     }
 
+    /**
+     * Only the owner changes tags (SnapshotTagRulesTest; a reader through an image's launch permission is no owner
+     * either, as ImageUsageTest shows for DeleteSnapshot): the request reaches the snapshot and is refused.
+     */
     @Test
     void onlyTheOwnerTagsAndAnyoneElseFindsNothing() {
         String id = start(OWNER, 1, null);
         createTags(OWNER, id, Map.of("team", "os")).statusCode(200);
-        // OTHER may read the snapshot (it may launch an image that maps it), but reading is not owning.
-        String image = imageId();
-        imageRegistered(image, OWNER, id);
-        imageShared(image, 2, OTHER);
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(Map.of("team", "os"), tags(OTHER, id)));
         for (String account : List.of(OTHER, STRANGER)) {
             error(createTags(account, id, Map.of("team", "theirs")), "InvalidSnapshot.NotFound");
             error(deleteTags(account, id, "[{\"Key\":\"team\"}]"), "InvalidSnapshot.NotFound");
@@ -156,13 +148,5 @@ class SnapshotTagsTest {
 
     private static void error(ValidatableResponse response, String code) {
         response.statusCode(400).body("Errors[0].Code", is(code));
-    }
-
-    private static Map<String, String> numbered(int count) {
-        Map<String, String> tags = new LinkedHashMap<>();
-        for (int i = 0; i < count; i++) {
-            tags.put("n" + i, "v");
-        }
-        return tags;
     }
 }

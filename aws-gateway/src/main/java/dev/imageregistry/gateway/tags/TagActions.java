@@ -33,6 +33,7 @@ import dev.imageregistry.gateway.services.RegionServices;
 import dev.imageregistry.gateway.services.Service;
 import dev.imageregistry.gateway.services.ServiceQuery;
 import dev.imageregistry.gateway.wire.AwsError;
+import dev.imageregistry.ids.ResourceKind;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 
@@ -40,9 +41,6 @@ import io.vertx.core.http.HttpMethod;
 @ApplicationScoped
 public class TagActions implements ActionFamily {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final Pattern IMAGE_ID = Pattern.compile("ami-([0-9a-f]{8}|[0-9a-f]{17})");
-    private static final Pattern SNAPSHOT_ID = Pattern.compile("snap-([0-9a-f]{8}|[0-9a-f]{17})");
-    private static final Pattern INSTANCE_ID = Pattern.compile("i-([0-9a-f]{8}|[0-9a-f]{17})");
     private static final List<String> FILTERS = List.of("key", "value", "resource-id", "resource-type");
 
     private final RegionServices services;
@@ -113,11 +111,11 @@ public class TagActions implements ActionFamily {
         for (JsonNode resource : ids) {
             String id = resource.asText();
             checked = checked.compose(ignored -> {
-                if (IMAGE_ID.matcher(id).matches()) {
+                if (ResourceKind.IMAGE.isWellFormed(id)) {
                     images.add(id);
                     resources.add(new Resource(id, Service.REGISTRY, "/images/" + id));
                     return Future.succeededFuture();
-                } else if (SNAPSHOT_ID.matcher(id).matches()) {
+                } else if (ResourceKind.SNAPSHOT.isWellFormed(id)) {
                     return services.call(Service.SNAPSHOT, HttpMethod.GET, "/snapshots" + ServiceQuery.of()
                             .add("SnapshotId", id).add("Owner", "self"), null, call.account()).map(answer -> {
                                 if (answer.path("Snapshots").isEmpty()) {
@@ -127,7 +125,7 @@ public class TagActions implements ActionFamily {
                                 resources.add(new Resource(id, Service.SNAPSHOT, "/snapshots/" + id));
                                 return null;
                             });
-                } else if (INSTANCE_ID.matcher(id).matches()) {
+                } else if (ResourceKind.INSTANCE.isWellFormed(id)) {
                     // The launch-service shows an account its own instances only: another's is NotFound.
                     return services.call(Service.LAUNCH, HttpMethod.GET, "/instances" + ServiceQuery.of().add("InstanceId", id),
                             null, call.account()).map(answer -> {

@@ -27,23 +27,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.imageregistry.limits.ActionClass;
 import dev.imageregistry.platform.limits.LimitedAs;
-import dev.imageregistry.launch.instances.InstanceDescription.DescribeInstancesResult;
-import dev.imageregistry.launch.instances.InstanceDescription.ImageReferences;
-import dev.imageregistry.launch.instances.InstanceDescription.InstanceIdsRequest;
-import dev.imageregistry.launch.instances.InstanceDescription.Reservation;
-import dev.imageregistry.launch.instances.InstanceDescription.StartingInstances;
-import dev.imageregistry.launch.instances.InstanceDescription.StoppingInstances;
-import dev.imageregistry.launch.instances.InstanceDescription.TerminatingInstances;
-import dev.imageregistry.launch.instances.InstanceEvent;
-import dev.imageregistry.launch.instances.InstanceLifecycle;
-import dev.imageregistry.launch.instances.InstanceQuery;
-import dev.imageregistry.launch.instances.InstanceTagging;
-import dev.imageregistry.launch.instances.Launcher;
-import dev.imageregistry.launch.instances.RunInstancesRequest;
+import dev.imageregistry.launch.commands.InstanceCommands;
+import dev.imageregistry.launch.domain.InstanceEvent;
+import dev.imageregistry.launch.domain.RunInstancesRequest;
+import dev.imageregistry.launch.queries.InstanceDescription.DescribeInstancesResult;
+import dev.imageregistry.launch.queries.InstanceDescription.ImageReferences;
+import dev.imageregistry.launch.queries.InstanceDescription.InstanceIdsRequest;
+import dev.imageregistry.launch.queries.InstanceDescription.Reservation;
+import dev.imageregistry.launch.queries.InstanceDescription.StartingInstances;
+import dev.imageregistry.launch.queries.InstanceDescription.StoppingInstances;
+import dev.imageregistry.launch.queries.InstanceDescription.TerminatingInstances;
+import dev.imageregistry.launch.queries.InstanceQuery;
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.identity.CallerAccount;
 
-/** EC2's instance actions in the AWS CLI's JSON shape. Thin: it translates HTTP, the services decide. */
+/** EC2's instance actions in the AWS CLI's JSON shape. Thin: it translates HTTP, the commands and queries answer. */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Instances")
@@ -52,19 +50,14 @@ public class InstancesResource {
     private static final Pattern INSTANCE_ID_PARAM = Pattern.compile("InstanceId(\\.\\d{1,4})?");
 
     private final CallerAccount caller;
-    private final Launcher launcher;
-    private final InstanceLifecycle lifecycle;
+    private final InstanceCommands commands;
     private final InstanceQuery query;
-    private final InstanceTagging tagging;
     private final ObjectMapper json;
 
-    public InstancesResource(CallerAccount caller, Launcher launcher, InstanceLifecycle lifecycle, InstanceQuery query,
-            InstanceTagging tagging, ObjectMapper json) {
+    public InstancesResource(CallerAccount caller, InstanceCommands commands, InstanceQuery query, ObjectMapper json) {
         this.caller = caller;
-        this.launcher = launcher;
-        this.lifecycle = lifecycle;
+        this.commands = commands;
         this.query = query;
-        this.tagging = tagging;
         this.json = json;
     }
 
@@ -78,7 +71,7 @@ public class InstancesResource {
     @Operation(summary = "RunInstances: launch MinCount..MaxCount instances of an image the caller may launch")
     @LimitedAs(ActionClass.LAUNCH)
     public Reservation run(RunInstancesRequest request) {
-        return launcher.run(caller.id(), request);
+        return commands.run(caller.id(), request);
     }
 
     @GET
@@ -120,7 +113,7 @@ public class InstancesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "StopInstances: running -> stopping -> stopped")
     public StoppingInstances stop(InstanceIdsRequest request) {
-        return new StoppingInstances(lifecycle.stop(caller.id(), request == null ? null : request.instanceIds()));
+        return new StoppingInstances(commands.stop(caller.id(), request == null ? null : request.instanceIds()));
     }
 
     @POST
@@ -128,7 +121,7 @@ public class InstancesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "StartInstances: stopped -> pending -> running")
     public StartingInstances start(InstanceIdsRequest request) {
-        return new StartingInstances(lifecycle.start(caller.id(), request == null ? null : request.instanceIds()));
+        return new StartingInstances(commands.start(caller.id(), request == null ? null : request.instanceIds()));
     }
 
     @POST
@@ -136,7 +129,7 @@ public class InstancesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "TerminateInstances: -> shutting-down -> terminated (visible for a while afterwards)")
     public TerminatingInstances terminate(InstanceIdsRequest request) {
-        return new TerminatingInstances(lifecycle.terminate(caller.id(), request == null ? null : request.instanceIds()));
+        return new TerminatingInstances(commands.terminate(caller.id(), request == null ? null : request.instanceIds()));
     }
 
     @POST
@@ -144,7 +137,7 @@ public class InstancesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "CreateTags: adds or overwrites tags of the caller's instance (at most 50 per instance)")
     public Map<String, Object> createTags(@PathParam("instanceId") String instanceId, TagsRequest request) {
-        tagging.createTags(caller.id(), instanceId, request == null ? null : request.tags());
+        commands.createTags(caller.id(), instanceId, request == null ? null : request.tags());
         return Map.of("Return", true);
     }
 
@@ -157,7 +150,7 @@ public class InstancesResource {
             throws JsonProcessingException {
         // The body is optional, so a DELETE without one (and without a content type) is read as text first.
         TagsRequest request = body == null || body.isBlank() ? null : json.readValue(body, TagsRequest.class);
-        tagging.deleteTags(caller.id(), instanceId, request == null ? null : request.tags());
+        commands.deleteTags(caller.id(), instanceId, request == null ? null : request.tags());
         return Map.of("Return", true);
     }
 

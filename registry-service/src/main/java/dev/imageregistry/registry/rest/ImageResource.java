@@ -26,13 +26,16 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.identity.CallerAccount;
-import dev.imageregistry.registry.catalogue.ImageDescription;
-import dev.imageregistry.registry.catalogue.ImageQueries;
-import dev.imageregistry.registry.catalogue.ImageQueries.Filter;
-import dev.imageregistry.registry.catalogue.ImageQueries.Page;
-import dev.imageregistry.registry.catalogue.ImageQueries.Query;
-import dev.imageregistry.registry.image.ImageCommands;
-import dev.imageregistry.registry.image.ImageRequests.*;
+import dev.imageregistry.registry.commands.ImageAnswers.Deregistration;
+import dev.imageregistry.registry.commands.ImageAnswers.ImageIdResult;
+import dev.imageregistry.registry.commands.ImageAnswers.Outcome;
+import dev.imageregistry.registry.commands.ImageCommands;
+import dev.imageregistry.registry.domain.ImageRequests.*;
+import dev.imageregistry.registry.queries.ImageDescription;
+import dev.imageregistry.registry.queries.ImageQueries;
+import dev.imageregistry.registry.queries.ImageQueries.Filter;
+import dev.imageregistry.registry.queries.ImageQueries.Page;
+import dev.imageregistry.registry.queries.ImageQueries.Query;
 
 /** EC2's image actions over JSON. Thin: it translates HTTP and leaves every rule to the commands and queries. */
 @Path("/images")

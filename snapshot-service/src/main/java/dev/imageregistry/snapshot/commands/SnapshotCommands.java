@@ -1,0 +1,231 @@
+package dev.imageregistry.snapshot.commands;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import org.jboss.logging.Logger;
+
+import dev.imageregistry.ids.ResourceKind;
+import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.events.EventEnvelope;
+import dev.imageregistry.platform.idempotency.ClientTokens;
+import dev.imageregistry.platform.outbox.EventStore;
+import dev.imageregistry.snapshot.domain.BlockChecksum;
+import dev.imageregistry.snapshot.domain.CompleteSnapshot;
+import dev.imageregistry.snapshot.domain.Snapshot;
+import dev.imageregistry.snapshot.domain.SnapshotCopy;
+import dev.imageregistry.snapshot.domain.SnapshotEvent;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotFailed;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.Tag;
+import dev.imageregistry.snapshot.domain.StartSnapshot;
+import dev.imageregistry.snapshot.persistence.BlockMapRows;
+import dev.imageregistry.snapshot.persistence.BlockRows;
+import dev.imageregistry.snapshot.persistence.ImageUsage;
+import dev.imageregistry.snapshot.persistence.SnapshotRow;
+import dev.imageregistry.snapshot.persistence.SnapshotRows;
+import dev.imageregistry.snapshot.queries.SnapshotDescription;
+import dev.imageregistry.snapshot.queries.SnapshotQueries;
+
+/**
+ * The commands on snapshots, each the same four steps in one transaction: load the snapshot from its events
+ * (after locking its row, so that commands on one snapshot, and the block writes it admits, take turns), ask it to
+ * decide, append what it answered at the version it was loaded at, and project that onto the row.
+ * Blocks are written by {@link BlockWrites}.
+ */
+@ApplicationScoped
+public class SnapshotCommands {
+    private static final Logger LOG = Logger.getLogger(SnapshotCommands.class);
+    private static final int TIMEOUTS_PER_RUN = 100;
+
+    private final EventStore events;
+    private final SnapshotRows rows;
+    private final BlockMapRows maps;
+    private final BlockRows blocks;
+    private final ImageUsage imageUsage;
+    private final SnapshotQueries queries;
+    private final ClientTokens clientTokens;
+
+    public SnapshotCommands(EventStore events, SnapshotRows rows, BlockMapRows maps, BlockRows blocks,
+            ImageUsage imageUsage, SnapshotQueries queries, ClientTokens clientTokens) {
+        this.events = events;
+        this.rows = rows;
+        this.maps = maps;
+        this.blocks = blocks;
+        this.imageUsage = imageUsage;
+        this.queries = queries;
+        this.clientTokens = clientTokens;
+    }
+
+    /** StartSnapshot's body (and, with ClientToken left out, what identifies a retry's parameters). */
+    public record StartSnapshotRequest(Integer volumeSize, String parentSnapshotId, String description,
+            List<Tag> tags, String clientToken, Integer timeout) {
+    }
+
+    public record CompleteSnapshotRequest(Long changedBlocksCount, String checksum, String checksumAlgorithm,
+            String checksumAggregationMethod) {
+    }
+
+    public record CompletionStatus(String status) {
+    }
+
+    /**
+     * StartSnapshot. Decided before the client token is claimed (a refused request claims nothing); a retry with
+     * the token answers the first snapshot and appends nothing.
+     */
+    @Transactional
+    public SnapshotDescription start(String caller, StartSnapshotRequest request) {
+        StartSnapshot command = request == null ? StartSnapshot.of(null, null, null, null, null)
+                : StartSnapshot.of(request.volumeSize(), request.parentSnapshotId(), request.description(),
+                        request.tags(), request.timeout());
+        Snapshot parent = command.parentSnapshotId() == null ? null
+                : queries.readable(caller, command.parentSnapshotId()).snapshot();
+        String id = ResourceKind.SNAPSHOT.next();
+        Instant now = now();
+        List<SnapshotEvent> started = Snapshot.start(id, caller, command, parent, now);
+        StartSnapshotRequest identity = new StartSnapshotRequest(command.volumeSize(), command.parentSnapshotId(),
+                command.description(), command.tags(), null, command.timeoutMinutes());
+        return clientTokens.once(caller, "StartSnapshot", request.clientToken(), identity, SnapshotDescription.class,
+                () -> {
+                    record(null, started, command.deadline(now));
+                    return SnapshotDescription.of(rows.find(id).orElseThrow());
+                });
+    }
+
+    /**
+     * CompleteSnapshot: the snapshot row is locked FOR UPDATE, so completion waits for the block writes in flight
+     * (they hold it FOR SHARE), sees them all, and later writes find it no longer pending.
+     */
+    @Transactional
+    public CompletionStatus complete(String caller, String snapshotId, CompleteSnapshotRequest request) {
+        CompleteSnapshot command = request == null ? CompleteSnapshot.of(null, null, null, null)
+                : CompleteSnapshot.of(request.changedBlocksCount(), request.checksum(), request.checksumAlgorithm(),
+                        request.checksumAggregationMethod());
+        Snapshot snapshot = load(snapshotId);
+        List<SnapshotEvent> decided = snapshot.complete(caller, command, () -> maps.load(snapshotId), now());
+        record(snapshot, decided, null);
+        SnapshotEvent last = decided.get(decided.size() - 1);
+        return new CompletionStatus(last instanceof SnapshotCompleted ? "completed" : "error");
+    }
+
+    /** Pending snapshots past their deadline become error; replicas share the work (SKIP LOCKED). */
+    @Transactional
+    public int failTimedOut() {
+        Instant now = now();
+        int failed = 0;
+        for (SnapshotRow row : rows.lockTimedOut(now, TIMEOUTS_PER_RUN)) {
+            Snapshot snapshot = loaded(row.snapshotId());
+            List<SnapshotEvent> decided = snapshot.timeOut(now, row.timeoutAt());
+            record(snapshot, decided, null);
+            failed += decided.size();
+        }
+        return failed;
+    }
+
+    /** DeleteSnapshot: refused while an image (the image-usage read model says which) maps the snapshot. */
+    @Transactional
+    public void delete(String caller, String snapshotId) {
+        decide(snapshotId, snapshot -> snapshot.delete(caller, imageUsage.imagesUsing(snapshotId)));
+    }
+
+    /** CreateTags on the caller's snapshot, in any state (a deleted one is gone: InvalidSnapshot.NotFound). */
+    @Transactional
+    public void createTags(String caller, String snapshotId, List<Tag> tags) {
+        decide(snapshotId, snapshot -> snapshot.tag(caller, tags));
+    }
+
+    /** DeleteTags on the caller's snapshot: the tags named (matching values, when given), or all of them. */
+    @Transactional
+    public void deleteTags(String caller, String snapshotId, List<Tag> tags) {
+        decide(snapshotId, snapshot -> snapshot.untag(caller, tags));
+    }
+
+    /**
+     * After an image was deregistered with its snapshots: deletes those its owner owns that no other image uses.
+     * Returns quietly for a snapshot already gone, so a redelivered event changes nothing.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void deleteUnused(String imageOwner, String snapshotId) {
+        if (!ResourceKind.SNAPSHOT.isWellFormed(snapshotId) || rows.lock(snapshotId).isEmpty()) {
+            return;
+        }
+        Snapshot snapshot = loaded(snapshotId);
+        List<String> usedBy = imageUsage.imagesUsing(snapshotId);
+        List<SnapshotEvent> decided = snapshot.deleteUnused(imageOwner, usedBy);
+        if (decided.isEmpty() && snapshot.ownerId().equals(imageOwner) && !usedBy.isEmpty()) {
+            LOG.infof("kept %s: another image still uses it", snapshotId);
+        }
+        record(snapshot, decided, null);
+    }
+
+    /**
+     * A snapshot copied into this Region, every part of its map received, created here with its map. The caller
+     * made sure this Region never had a snapshot of that ID (the event store remembers deleted ones too).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void copyIn(SnapshotCopy copy) {
+        Instant now = now();
+        List<SnapshotEvent> decided = Snapshot.copiedIn(copy, now);
+        if (decided.get(decided.size() - 1) instanceof SnapshotFailed failed) {
+            // The replicator verified the map already; a map that does not add up is refused, never served.
+            LOG.errorf("copied snapshot %s refused: %s", copy.snapshotId(), failed.stateReason().message());
+        }
+        // Created completed at once: its deadline is now.
+        record(null, decided, now);
+        if (decided.get(decided.size() - 1) instanceof SnapshotCompleted) {
+            // The block objects are in the bucket already (the replicator put and verified them).
+            blocks.recordStored(copy.blocks().stream()
+                    .map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
+            maps.recordCopied(copy.snapshotId(), copy.blocks());
+        }
+    }
+
+    private void decide(String snapshotId, Function<Snapshot, List<SnapshotEvent>> command) {
+        Snapshot snapshot = load(snapshotId);
+        record(snapshot, command.apply(snapshot), null);
+    }
+
+    /** Locks the snapshot's row and folds its events; a well-formed ID with no row is InvalidSnapshot.NotFound. */
+    private Snapshot load(String snapshotId) {
+        Ec2Exception.requireWellFormed(ResourceKind.SNAPSHOT, snapshotId);
+        if (rows.lock(snapshotId).isEmpty()) {
+            throw Snapshot.notFound(snapshotId);
+        }
+        return loaded(snapshotId);
+    }
+
+    private Snapshot loaded(String snapshotId) {
+        Snapshot snapshot = Snapshot.fold(events.load(snapshotId));
+        if (snapshot == null) {
+            throw new IllegalStateException("snapshot " + snapshotId + " has a row but no events");
+        }
+        return snapshot;
+    }
+
+    /**
+     * Appends what the snapshot decided at the version it was loaded at (0 for a new one; another writer first is
+     * a conflict) and projects each event onto the row. {@code deadline}: when a started snapshot times out.
+     */
+    private void record(Snapshot before, List<SnapshotEvent> decided, Instant deadline) {
+        if (decided.isEmpty()) {
+            return;
+        }
+        String id = decided.get(0).snapshotId();
+        List<EventEnvelope> appended = events.append(id, before == null ? 0 : before.version(), decided);
+        Snapshot state = before;
+        for (int i = 0; i < decided.size(); i++) {
+            long version = appended.get(i).aggregateversion();
+            state = Snapshot.after(state, decided.get(i), version);
+            rows.project(state, decided.get(i), version, deadline);
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

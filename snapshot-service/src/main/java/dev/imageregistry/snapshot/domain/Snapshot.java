@@ -1,0 +1,284 @@
+package dev.imageregistry.snapshot.domain;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import dev.imageregistry.platform.errors.Ec2Exception;
+import dev.imageregistry.platform.events.EventEnvelope;
+import dev.imageregistry.platform.tags.TagRules;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotDeleted;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotFailed;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotStarted;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotTagged;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotUntagged;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.StateReason;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.Tag;
+
+/**
+ * A snapshot aggregate, folded from its events. It decides every command on a snapshot — start, the admission of
+ * blocks, completion, timing out, tags, deletion, and the creation of a snapshot copied from another Region — and
+ * answers with the events they cause, or refuses with EC2's error; it knows no framework, no SQL and no clock.
+ *
+ * <p>Only the owner changes a snapshot: to anyone else it answers InvalidSnapshot.NotFound, exactly as for a
+ * snapshot that does not exist (and a deleted one does not). Blocks are not events: {@link #acceptBlock} admits a
+ * write (or refuses it) and the block lands in the map, which the stream carries once, on completion.
+ */
+public record Snapshot(String snapshotId, String ownerId, int volumeSize, String parentSnapshotId,
+        String description, Map<String, String> tags, SnapshotState state, long version) {
+
+    public Snapshot {
+        tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+    }
+
+    /** Folds a snapshot's stored events, oldest first; null for none. */
+    public static Snapshot fold(List<EventEnvelope> events) {
+        Snapshot snapshot = null;
+        for (EventEnvelope event : events) {
+            snapshot = switch (event.type()) {
+                // A part of the map only moves the version: the map is the block store's, and parsing 300 KB parts
+                // to drop them would make every later command on a large snapshot slow.
+                case "SnapshotBlocksRecorded" -> snapshot.at(snapshot.state, snapshot.tags, event.aggregateversion());
+                case "SnapshotStarted" -> after(snapshot, event.dataAs(SnapshotStarted.class), event.aggregateversion());
+                case "SnapshotCompleted" -> after(snapshot, event.dataAs(SnapshotCompleted.class), event.aggregateversion());
+                case "SnapshotFailed" -> after(snapshot, event.dataAs(SnapshotFailed.class), event.aggregateversion());
+                case "SnapshotTagged" -> after(snapshot, event.dataAs(SnapshotTagged.class), event.aggregateversion());
+                case "SnapshotUntagged" -> after(snapshot, event.dataAs(SnapshotUntagged.class), event.aggregateversion());
+                case "SnapshotDeleted" -> after(snapshot, event.dataAs(SnapshotDeleted.class), event.aggregateversion());
+                default -> snapshot;
+            };
+        }
+        return snapshot;
+    }
+
+    /** The snapshot once {@code event} happened to it (null before its start): the step the fold repeats. */
+    public static Snapshot after(Snapshot snapshot, SnapshotEvent event, long version) {
+        if (event instanceof SnapshotStarted started) {
+            return new Snapshot(started.snapshotId(), started.ownerId(), started.volumeSize(),
+                    started.parentSnapshotId(), started.description(), tagsAfter(Map.of(), started.tags(), List.of()),
+                    SnapshotState.PENDING, version);
+        }
+        if (event instanceof SnapshotCompleted) {
+            return snapshot.at(SnapshotState.COMPLETED, snapshot.tags, version);
+        }
+        if (event instanceof SnapshotFailed) {
+            return snapshot.at(SnapshotState.ERROR, snapshot.tags, version);
+        }
+        if (event instanceof SnapshotTagged tagged) {
+            return snapshot.at(snapshot.state, tagsAfter(snapshot.tags, tagged.tags(), List.of()), version);
+        }
+        if (event instanceof SnapshotUntagged untagged) {
+            return snapshot.at(snapshot.state, tagsAfter(snapshot.tags, List.of(), untagged.keys()), version);
+        }
+        if (event instanceof SnapshotDeleted) {
+            return snapshot.at(SnapshotState.DELETED, snapshot.tags, version);
+        }
+        return snapshot.at(snapshot.state, snapshot.tags, version); // SnapshotBlocksRecorded
+    }
+
+    /**
+     * StartSnapshot: a new snapshot, pending. An incremental one names a parent the caller may read (the caller
+     * looked it up: one it may not read is NotFound before this), which must be completed and not larger than the
+     * new volume.
+     */
+    public static List<SnapshotEvent> start(String snapshotId, String ownerId, StartSnapshot command, Snapshot parent,
+            Instant now) {
+        if (command.parentSnapshotId() != null) {
+            if (parent == null || parent.state == SnapshotState.DELETED) {
+                throw notFound(command.parentSnapshotId());
+            }
+            if (parent.state != SnapshotState.COMPLETED) {
+                throw Ec2Exception.badRequest("IncorrectState", "The parent snapshot " + parent.snapshotId
+                        + " is not completed.");
+            }
+            if (parent.volumeSize > command.volumeSize()) {
+                throw Ec2Exception.invalidParameter("VolumeSize must be at least the parent's (" + parent.volumeSize
+                        + " GiB).");
+            }
+        }
+        return List.of(new SnapshotStarted(snapshotId, ownerId, command.volumeSize(), command.parentSnapshotId(),
+                command.description(), command.tags(), now));
+    }
+
+    /**
+     * PutSnapshotBlock, block-uploads and block-references: blocks up to {@code highestIndex} may be written while
+     * the owner's snapshot is pending and the index is inside the volume. A write causes no event (the map is
+     * published on completion).
+     */
+    public List<SnapshotEvent> acceptBlock(String caller, long highestIndex) {
+        requireOwner(caller);
+        if (state != SnapshotState.PENDING) {
+            throw incorrectState();
+        }
+        BlockIndex.requireInside(highestIndex, volumeSize);
+        return List.of();
+    }
+
+    /**
+     * CompleteSnapshot on the owner's pending snapshot. {@code written} is its map, read only once the snapshot
+     * may be completed. The count and the LINEAR checksum of the blocks written in this snapshot are compared with
+     * the client's: a mismatch is not a refusal, the snapshot fails (as on EBS). Completed, the whole map (inherited
+     * blocks too) goes out before SnapshotCompleted, so whoever sees the completion has seen every block.
+     */
+    public List<SnapshotEvent> complete(String caller, CompleteSnapshot command, Supplier<BlockMap> written,
+            Instant now) {
+        requireOwner(caller);
+        if (state != SnapshotState.PENDING) {
+            throw incorrectState();
+        }
+        BlockMap map = written.get();
+        long changed = map.changedCount();
+        BlockChecksum actual = map.changedChecksum();
+        if (changed != command.changedBlocksCount()) {
+            return failed("ChangedBlocksCountMismatch", "ChangedBlocksCount was " + command.changedBlocksCount()
+                    + " but " + changed + " blocks were written.");
+        }
+        if (command.checksum() != null && !command.checksum().matches(actual)) {
+            return failed("ChecksumMismatch", "The aggregate checksum does not match the blocks written.");
+        }
+        List<SnapshotEvent> completion = new ArrayList<>(BlockMapParts.of(snapshotId, ownerId, volumeSize,
+                map.mapped()));
+        completion.add(new SnapshotCompleted(snapshotId, ownerId, volumeSize, parentSnapshotId, map.size(),
+                actual.base64(), BlockChecksum.ALGORITHM, description, now));
+        return completion;
+    }
+
+    /** A snapshot still pending after its deadline fails; any other is left as it is. */
+    public List<SnapshotEvent> timeOut(Instant now, Instant deadline) {
+        if (state != SnapshotState.PENDING || !now.isAfter(deadline)) {
+            return List.of();
+        }
+        return failed("Timeout", "The snapshot was not completed within its timeout.");
+    }
+
+    /**
+     * CreateTags: sets the tags (a key it has gets the new value) in any state; refused with TagLimitExceeded when
+     * the snapshot would carry more than 50.
+     */
+    public List<SnapshotEvent> tag(String caller, List<Tag> requested) {
+        requireOwner(caller);
+        Map<String, String> set = TagRules.toSet(requested);
+        Map<String, String> after = new LinkedHashMap<>(tags);
+        after.putAll(set);
+        if (after.size() > TagRules.MAX_TAGS) {
+            throw TagRules.limitExceeded("a snapshot");
+        }
+        List<Tag> added = new ArrayList<>();
+        set.forEach((key, value) -> added.add(new Tag(key, value)));
+        return List.of(new SnapshotTagged(snapshotId, ownerId, added));
+    }
+
+    /**
+     * DeleteTags: no tags named removes them all; a tag named with a value is removed only when the value matches
+     * (as on EC2). Nothing to remove causes nothing.
+     */
+    public List<SnapshotEvent> untag(String caller, List<Tag> named) {
+        requireOwner(caller);
+        List<String> keys = new ArrayList<>();
+        if (named == null || named.isEmpty()) {
+            keys.addAll(tags.keySet());
+        } else {
+            TagRules.checkToDelete(named);
+            for (Tag tag : named) {
+                String value = tags.get(tag.key());
+                if (value != null && (tag.value() == null || tag.value().equals(value)) && !keys.contains(tag.key())) {
+                    keys.add(tag.key());
+                }
+            }
+        }
+        return keys.isEmpty() ? List.of() : List.of(new SnapshotUntagged(snapshotId, ownerId, keys));
+    }
+
+    /** DeleteSnapshot, in any state; refused while an image maps the snapshot ({@code usedBy}: those images). */
+    public List<SnapshotEvent> delete(String caller, List<String> usedBy) {
+        requireOwner(caller);
+        if (!usedBy.isEmpty()) {
+            throw Ec2Exception.badRequest("InvalidSnapshot.InUse",
+                    "The snapshot " + snapshotId + " is currently in use by " + usedBy.get(0) + ".");
+        }
+        return List.of(new SnapshotDeleted(snapshotId, ownerId));
+    }
+
+    /**
+     * After an image was deregistered with its snapshots: the snapshot goes if the image's owner owns it and no
+     * other image maps it; otherwise (or when it is gone already, a redelivery) nothing happens.
+     */
+    public List<SnapshotEvent> deleteUnused(String imageOwner, List<String> usedBy) {
+        if (state == SnapshotState.DELETED || !ownerId.equals(imageOwner) || !usedBy.isEmpty()) {
+            return List.of();
+        }
+        return List.of(new SnapshotDeleted(snapshotId, ownerId));
+    }
+
+    /**
+     * A snapshot the region-replicator copied here, created completed with its map and its lineage. A map that does
+     * not add up (indexes out of order or outside the volume, or not the announced checksum) is refused, never
+     * served: the snapshot starts and fails at once. The description is cut to EC2's 255 characters.
+     */
+    public static List<SnapshotEvent> copiedIn(SnapshotCopy copy, Instant now) {
+        String id = copy.snapshotId();
+        String description = copy.description() != null && copy.description().length() > 255
+                ? copy.description().substring(0, 255) : copy.description();
+        List<SnapshotEvent> happened = new ArrayList<>();
+        happened.add(new SnapshotStarted(id, copy.ownerId(), copy.volumeSize(), null, description, List.of(), now));
+        String problem = copy.problem();
+        if (problem != null) {
+            happened.add(new SnapshotFailed(id, copy.ownerId(), new StateReason("ChecksumMismatch", problem)));
+            return happened;
+        }
+        happened.addAll(BlockMapParts.of(id, copy.ownerId(), copy.volumeSize(), copy.blocks()));
+        happened.add(new SnapshotCompleted(id, copy.ownerId(), copy.volumeSize(), null, copy.blocks().size(),
+                copy.aggregateChecksum(), BlockChecksum.ALGORITHM, description, now, copy.sourceSnapshotId(),
+                copy.sourceRegion()));
+        return happened;
+    }
+
+    public boolean pending() {
+        return state == SnapshotState.PENDING;
+    }
+
+    public static Ec2Exception notFound(String snapshotId) {
+        return Ec2Exception.notFound("InvalidSnapshot.NotFound", "The snapshot '" + snapshotId + "' does not exist.");
+    }
+
+    private void requireOwner(String caller) {
+        if (state == SnapshotState.DELETED || !ownerId.equals(caller)) {
+            throw notFound(snapshotId);
+        }
+    }
+
+    private Ec2Exception incorrectState() {
+        return Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is " + state.wire() + ".");
+    }
+
+    private List<SnapshotEvent> failed(String code, String message) {
+        return List.of(new SnapshotFailed(snapshotId, ownerId, new StateReason(code, message)));
+    }
+
+    private Snapshot at(SnapshotState newState, Map<String, String> newTags, long newVersion) {
+        return new Snapshot(snapshotId, ownerId, volumeSize, parentSnapshotId, description, newTags, newState,
+                newVersion);
+    }
+
+    private static Map<String, String> tagsAfter(Map<String, String> tags, List<Tag> set, List<String> removed) {
+        Map<String, String> after = new LinkedHashMap<>(tags);
+        if (set != null) {
+            set.forEach(tag -> after.put(tag.key(), tag.value()));
+        }
+        removed.forEach(after::remove);
+        return after;
+    }
+
+    /** The tags in the order they were first set, as the events carry them. */
+    public List<Tag> tagList() {
+        List<Tag> list = new ArrayList<>();
+        tags.forEach((key, value) -> list.add(new Tag(key, value)));
+        return list;
+    }
+}
