@@ -148,18 +148,10 @@ public record Instance(String instanceId, String ownerId, String imageId, Instan
      * (as on EC2). Nothing to remove causes nothing.
      */
     public List<InstanceUntagged> untag(List<Tag> named) {
-        List<String> keys = new ArrayList<>();
-        if (named == null || named.isEmpty()) {
-            keys.addAll(tags.keySet());
-        } else {
+        if (named != null) {
             TagRules.checkToDelete(named);
-            for (Tag tag : named) {
-                String value = tags.get(tag.key());
-                if (value != null && (tag.value() == null || tag.value().equals(value)) && !keys.contains(tag.key())) {
-                    keys.add(tag.key());
-                }
-            }
         }
+        List<String> keys = TagRules.keysToRemove(tags, named);
         return keys.isEmpty() ? List.of() : List.of(new InstanceUntagged(instanceId, ownerId, keys));
     }
 

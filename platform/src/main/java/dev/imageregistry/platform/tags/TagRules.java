@@ -55,6 +55,25 @@ public final class TagRules {
         }
     }
 
+    /**
+     * The keys DeleteTags removes from a resource carrying {@code tags}: all of them when none is named; a named key
+     * only when the resource has it and, if a value is named too, that value (as on EC2). Each key once, in the
+     * order named. Does not check the names (see {@link #checkToDelete}).
+     */
+    public static List<String> keysToRemove(Map<String, String> tags, List<? extends KeyValue> named) {
+        if (named == null || named.isEmpty()) {
+            return List.copyOf(tags.keySet());
+        }
+        List<String> keys = new java.util.ArrayList<>();
+        for (KeyValue tag : named) {
+            String current = tags.get(tag.key());
+            if (current != null && (tag.value() == null || tag.value().equals(current)) && !keys.contains(tag.key())) {
+                keys.add(tag.key());
+            }
+        }
+        return keys;
+    }
+
     /** {@code resource}: what the message names, "a snapshot", "an instance". */
     public static Ec2Exception limitExceeded(String resource) {
         return Ec2Exception.badRequest("TagLimitExceeded",

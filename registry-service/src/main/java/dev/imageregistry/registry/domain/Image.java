@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.imageregistry.platform.tags.TagRules;
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.registry.domain.ImageEvent.*;
@@ -239,17 +240,7 @@ public final class Image {
     /** DeleteTags: no tags named deletes them all; a tag with a value is deleted only when the value matches. */
     public List<ImageEvent> deleteTags(String caller, List<Tag> named) {
         requireOwner(caller);
-        List<String> keys = new ArrayList<>();
-        if (named.isEmpty()) {
-            keys.addAll(tags.keySet());
-        } else {
-            for (Tag tag : named) {
-                String current = tags.get(tag.key());
-                if (current != null && (tag.value() == null || tag.value().equals(current))) {
-                    keys.add(tag.key());
-                }
-            }
-        }
+        List<String> keys = TagRules.keysToRemove(tags, named);
         return keys.isEmpty() ? List.of() : List.of(new ImageUntagged(imageId, keys));
     }
 

@@ -19,7 +19,7 @@ public sealed interface ImageEvent extends DomainEvent {
         return imageId();
     }
 
-    record Tag(String key, String value) {
+    record Tag(String key, String value) implements dev.imageregistry.platform.tags.TagRules.KeyValue {
     }
 
     record Ebs(String snapshotId, Integer volumeSize, String volumeType, Boolean deleteOnTermination) {

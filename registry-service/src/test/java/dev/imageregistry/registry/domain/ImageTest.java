@@ -547,6 +547,8 @@ class ImageTest {
             given(Image::fold, REGISTERED, tagged).when(deleting(List.of(tag("env", null))))
                     .then(new ImageUntagged(IMAGE, List.of("env")));
             given(Image::fold, REGISTERED, tagged).when(deleting(List.of(tag("colour", null)))).thenNothing();
+            given(Image::fold, REGISTERED, tagged).when(deleting(List.of(tag("env", null), tag("env", "prod"))))
+                    .then(new ImageUntagged(IMAGE, List.of("env")));
             given(Image::fold, REGISTERED, tagged).when(deleting(List.of(tag("aws:x", null))))
                     .thenRefused("InvalidParameterValue");
         }

@@ -180,18 +180,10 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
      */
     public List<SnapshotEvent> untag(String caller, List<Tag> named) {
         requireOwner(caller);
-        List<String> keys = new ArrayList<>();
-        if (named == null || named.isEmpty()) {
-            keys.addAll(tags.keySet());
-        } else {
+        if (named != null) {
             TagRules.checkToDelete(named);
-            for (Tag tag : named) {
-                String value = tags.get(tag.key());
-                if (value != null && (tag.value() == null || tag.value().equals(value)) && !keys.contains(tag.key())) {
-                    keys.add(tag.key());
-                }
-            }
         }
+        List<String> keys = TagRules.keysToRemove(tags, named);
         return keys.isEmpty() ? List.of() : List.of(new SnapshotUntagged(snapshotId, ownerId, keys));
     }
 
