@@ -141,26 +141,11 @@ class CopyToRegionsTest {
     void refusedRequestsDispatchNothing() {
         String owner = account();
         String image = SourceRegionFixture.id("ami-");
-        List<Map<String, Object>> refused = List.of(
-                request(image, List.of(HERE, "ap-south-1")),
-                request(image, List.of(HERE, "not a region")),
-                request(image, List.of()),
-                request(image, List.of(HERE, THERE, HERE)),
-                request(image, List.of("eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "us-west-1", "us-west-2",
-                        "us-east-2", "ca-central-1", "sa-east-1", "af-south-1", "me-south-1")),
-                with(request(image, List.of(HERE)), "SourceRegion", "ap-south-1"),
-                with(request(image, List.of(HERE)), "SourceRegion", "eu-west"),
-                with(request(image, List.of(HERE)), "DestinationRegions", java.util.Arrays.asList(HERE, null)),
-                with(request(image, List.of(HERE)), "DestinationRegions", HERE));
-        for (Map<String, Object> body : refused) {
-            copyToRegions(owner, body).then().statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
-        }
+        // Each refusal's rule is CopyImageToRegionsTest's; here, that a refusal answers in EC2's shape and writes nothing.
+        copyToRegions(owner, request(image, List.of(HERE, "ap-south-1")))
+                .then().statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
         copyToRegions(owner, with(request(image, List.of(HERE)), "SourceImageId", "ami-123"))
                 .then().statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIID.Malformed"));
-        copyToRegions(owner, with(request(image, List.of(HERE)), "Name", "no"))
-                .then().statusCode(400).body("Errors[0].Code", equalTo("InvalidAMIName.Malformed"));
-        copyToRegions(owner, with(request(image, List.of(HERE)), "Description", "d".repeat(256)))
-                .then().statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
         copyToRegions(owner, Map.of("SourceRegion", THERE, "SourceImageId", image, "Name", "a name"))
                 .then().statusCode(400).body("Errors[0].Code", equalTo("MissingParameter"));
         given().auth().oauth2(RegionTestResource.tokens().token(owner)).contentType(ContentType.JSON)

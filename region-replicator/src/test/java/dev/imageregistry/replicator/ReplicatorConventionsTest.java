@@ -31,9 +31,9 @@ class ReplicatorConventionsTest extends ServiceConventionsContract {
         return "us-east-1";
     }
 
-    /** The replicator's packages are not yet those of docs/architecture.md (issue #15 moves them; CopyJob to decide). */
+    /** The peer Regions (their Kafka, their S3, how far their streams were read) sit beside persistence. */
     @Override
-    @org.junit.jupiter.api.Disabled("region-replicator is not yet in the service layout: issue #15")
-    protected void theCodeKeepsTheServiceLayout() {
+    protected List<String> adapterPackages() {
+        return List.of("regions");
     }
 }

@@ -168,6 +168,16 @@ public record Regions(Images images, Identity identity, Tracing tracing, Monitor
         return "https://" + gatewayHost(region);
     }
 
+    /** The other Regions: {@code region}'s replicator copies from each, and its gateway passes requests on to each. */
+    public List<Region> peersOf(Region region) {
+        return regions.stream().filter(r -> !r.name().equals(region.name())).toList();
+    }
+
+    /** {@code region}'s peers in other clusters: they reach each other at their external addresses, over TLS. */
+    public List<Region> remotePeersOf(Region region) {
+        return peersOf(region).stream().filter(region::remoteFrom).toList();
+    }
+
     public Region region(String name) {
         return regions.stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no Region " + name));

@@ -52,7 +52,7 @@ public final class Rendering {
         Object dashboardMap = new ConfigMapBuilder()
                 .withMetadata(new ObjectMetaBuilder().withName("image-registry-dashboard")
                         .withNamespace(regions.monitoring().grafanaNamespace())
-                        .addToLabels("app.kubernetes.io/part-of", RegionManifests.PART_OF)
+                        .addToLabels("app.kubernetes.io/part-of", Metadata.PART_OF)
                         // Grafana's dashboard sidecar loads every ConfigMap with this label.
                         .addToLabels("grafana_dashboard", "1").build())
                 .addToData("image-registry.json", dashboard)

@@ -76,7 +76,7 @@ class ApiSchemaTest {
             }
         }
         assertTrue(tests.stream().anyMatch(t -> t.getDisplayName().contains("KafkaUser")), "KafkaUsers rendered");
-        assertTrue(tests.stream().anyMatch(t -> t.getDisplayName().contains("Ingress " + RegionManifests.BLOCKS_EXTERNAL)),
+        assertTrue(tests.stream().anyMatch(t -> t.getDisplayName().contains("Ingress " + BlockStore.EXTERNAL)),
                 "the blocks' Ingress rendered");
         return tests.stream();
     }

@@ -81,9 +81,9 @@ class CrossClusterRulesTest {
                 if (peer == region) {
                     continue;
                 }
-                String prefix = RegionManifests.peerKafkaEnv(peer, "");
+                String prefix = RemotePeers.kafkaEnv(peer, "");
                 String where = region.name() + "'s replicator reading " + peer.name();
-                String s3Prefix = RegionManifests.peerS3Env(peer, "");
+                String s3Prefix = RemotePeers.s3Env(peer, "");
                 if (!region.remoteFrom(peer)) {
                     assertTrue(env.keySet().stream().noneMatch(name -> name.startsWith(prefix) || name.startsWith(s3Prefix)),
                             where + ": same cluster, plain listener, in-cluster S3, no peer settings");
@@ -110,7 +110,7 @@ class CrossClusterRulesTest {
             assertEquals(anyRemote, exposed, region.name() + ": Kafka exposed outside its cluster exactly when a peer is elsewhere");
             assertEquals(anyRemote, !kind(applied.get(region.name()), "KafkaUser").isEmpty(), region.name() + " KafkaUsers");
             assertEquals(anyRemote, kind(applied.get(region.name()), "Ingress").stream()
-                            .anyMatch(i -> i.at("/metadata/name").asText().equals(RegionManifests.BLOCKS_EXTERNAL)),
+                            .anyMatch(i -> i.at("/metadata/name").asText().equals(BlockStore.EXTERNAL)),
                     region.name() + ": blocks exposed outside the cluster exactly when a peer is elsewhere");
         }
         return remotePairs;
@@ -140,7 +140,7 @@ class CrossClusterRulesTest {
         assertTrue(value(env, "REPLICATOR_REGIONS").contains(peer.name() + "=" + peer.external().kafkaBootstrap() + "|"
                 + peer.external().s3Endpoint() + "|"), where + ": its blocks at its external S3 endpoint");
         assertTrue(peer.external().s3Endpoint().startsWith("https://"), where + ": over HTTPS");
-        assertEquals(RegionManifests.peerS3CaSecret(peer), mountedSecretCa(where + " (S3)", value(env, prefix + "CA_FILE"), pod),
+        assertEquals(RemotePeers.s3CaSecret(peer), mountedSecretCa(where + " (S3)", value(env, prefix + "CA_FILE"), pod),
                 where + ": the S3 CA's Secret");
         for (String[] setting : new String[][] {{"ACCESS_KEY", "access-key"}, {"SECRET_KEY", "secret-key"}}) {
             EnvVar variable = env.get(prefix + setting[0]);
@@ -148,7 +148,7 @@ class CrossClusterRulesTest {
             assertEquals(null, variable.getValue(), where + ": a key is never in a manifest");
             assertNotNull(variable.getValueFrom() == null ? null : variable.getValueFrom().getSecretKeyRef(),
                     where + ": " + setting[0] + " from a Secret");
-            assertEquals(RegionManifests.peerS3CredentialsSecret(peer), variable.getValueFrom().getSecretKeyRef().getName(),
+            assertEquals(RemotePeers.s3CredentialsSecret(peer), variable.getValueFrom().getSecretKeyRef().getName(),
                     where + ": its own key pair for that peer, not the shared one");
             assertEquals(setting[1], variable.getValueFrom().getSecretKeyRef().getKey(), where);
         }
@@ -182,21 +182,21 @@ class CrossClusterRulesTest {
                 .orElseThrow(() -> new AssertionError(where + ": no Ingress for " + host));
         assertNotNull(ingress.getSpec().getIngressClassName(), where + ": for a named ingress controller");
         assertTrue(ingress.getSpec().getTls().stream().anyMatch(tls -> tls.getHosts().contains(host)
-                        && RegionManifests.BLOCKS_EXTERNAL_TLS.equals(tls.getSecretName())),
-                where + ": TLS for " + host + " from Secret " + RegionManifests.BLOCKS_EXTERNAL_TLS);
+                        && BlockStore.EXTERNAL_TLS.equals(tls.getSecretName())),
+                where + ": TLS for " + host + " from Secret " + BlockStore.EXTERNAL_TLS);
         Service blocks = peerApplied.stream().filter(d -> d.typed() instanceof Service).map(d -> d.as(Service.class))
-                .filter(svc -> svc.getMetadata().getName().equals(RegionManifests.BLOCKS)).findFirst().orElseThrow();
+                .filter(svc -> svc.getMetadata().getName().equals(BlockStore.NAME)).findFirst().orElseThrow();
         for (IngressRule rule : ingress.getSpec().getRules()) {
             assertEquals(host, rule.getHost(), where + ": no rule for any other host");
             assertNull(rule.getHttp().getPaths().stream().filter(path -> !goesTo(path, blocks)).findFirst().orElse(null),
-                    where + ": every path goes to the " + RegionManifests.BLOCKS + " Service's S3 port");
+                    where + ": every path goes to the " + BlockStore.NAME + " Service's S3 port");
         }
-        String ranges = ingress.getMetadata().getAnnotations().get(RegionManifests.SOURCE_RANGE_ANNOTATION);
+        String ranges = ingress.getMetadata().getAnnotations().get(BlockStore.SOURCE_RANGE_ANNOTATION);
         assertNotNull(ranges, where + ": restricted to the peers' networks");
         assertTrue(List.of(ranges.split(",")).contains(reader.external().cidr()), where + ": admits " + reader.external().cidr());
         assertFalse(List.of(ranges.split(",")).contains("0.0.0.0/0"), where + ": not the world");
 
-        NetworkPolicy minio = networkPolicy(peerApplied, RegionManifests.BLOCKS);
+        NetworkPolicy minio = networkPolicy(peerApplied, BlockStore.NAME);
         boolean controllerAdmitted = minio.getSpec().getIngress().stream().anyMatch(rule -> rule.getFrom().stream()
                 .anyMatch(from -> from.getNamespaceSelector() != null && ingress.getSpec().getIngressClassName() != null
                         && from.getNamespaceSelector().getMatchLabels() != null
@@ -247,8 +247,8 @@ class CrossClusterRulesTest {
         assertTrue(inCertificate, where + ": " + host + " is in the brokers' certificate");
 
         JsonNode user = kind(peerApplied, "KafkaUser").stream()
-                .filter(u -> u.at("/metadata/name").asText().equals(RegionManifests.replicatorUser(reader))).findFirst()
-                .orElseThrow(() -> new AssertionError(where + ": no KafkaUser " + RegionManifests.replicatorUser(reader)));
+                .filter(u -> u.at("/metadata/name").asText().equals(KafkaCluster.replicatorUser(reader))).findFirst()
+                .orElseThrow(() -> new AssertionError(where + ": no KafkaUser " + KafkaCluster.replicatorUser(reader)));
         assertEquals(kafka.at("/metadata/name").asText(), user.at("/metadata/labels/strimzi.io~1cluster").asText(), where);
         assertEquals("scram-sha-512", user.at("/spec/authentication/type").asText(), where + ": user authentication");
         assertEquals("simple", user.at("/spec/authorization/type").asText(), where);

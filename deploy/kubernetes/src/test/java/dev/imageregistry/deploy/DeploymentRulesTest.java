@@ -249,8 +249,8 @@ class DeploymentRulesTest {
                 assertEquals("<secret " + service.databaseSecret() + "/username>", env.get("DB_USER"));
                 Kafka kafka = all(r, Kafka.class).get(0);
                 assertEquals(kafka.getMetadata().getName() + "-kafka-bootstrap:9092", env.get("KAFKA_BOOTSTRAP_SERVERS"));
-                assertEquals("jdbc:postgresql://" + RegionManifests.DATABASE_CLUSTER + "-rw:5432/" + service.database(), env.get("DB_URL"));
-                assertTrue(env.get("JAVA_TOOL_OPTIONS").contains("-javaagent:" + RegionManifests.OTEL_AGENT));
+                assertEquals("jdbc:postgresql://" + DatabaseCluster.NAME + "-rw:5432/" + service.database(), env.get("DB_URL"));
+                assertTrue(env.get("JAVA_TOOL_OPTIONS").contains("-javaagent:" + RegionConfiguration.OTEL_AGENT));
                 // One copy is one trace: W3C trace context (what the events' traceparent carries) and a sampler
                 // that follows the parent, so a copy sampled where it was asked for is sampled everywhere.
                 assertTrue(env.get("OTEL_PROPAGATORS").contains("tracecontext"), r + " " + service.name());
@@ -291,7 +291,7 @@ class DeploymentRulesTest {
             String suffix = "." + peer.namespace() + ".svc";
             String kafka = all(peer.name(), Kafka.class).get(0).getMetadata().getName();
             assertEquals(kafka + "-kafka-bootstrap" + suffix + ":9092", address[0]);
-            assertEquals("http://" + RegionManifests.BLOCKS + suffix + ":" + named(peer.name(), Service.class, RegionManifests.BLOCKS).getSpec().getPorts().get(0).getPort(), address[1]);
+            assertEquals("http://" + BlockStore.NAME + suffix + ":" + named(peer.name(), Service.class, BlockStore.NAME).getSpec().getPorts().get(0).getPort(), address[1]);
             assertEquals("http://registry-service" + suffix + ":" + named(peer.name(), Service.class, "registry-service").getSpec().getPorts().get(0).getPort(), address[2]);
             // The peer's Kafka listener must let this Region's replicator in.
             List<String> admitted = all(peer.name(), Kafka.class).get(0).getSpec().getKafka().getListeners().get(0).getNetworkPolicyPeers().stream()

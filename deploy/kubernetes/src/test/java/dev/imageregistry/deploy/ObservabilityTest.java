@@ -90,9 +90,9 @@ class ObservabilityTest {
             Path dockerfile = root.resolve(service.name()).resolve("src/main/docker/Dockerfile.jvm");
             assertTrue(Files.exists(dockerfile), dockerfile + " exists");
             String text = Files.readString(dockerfile);
-            assertTrue(text.contains("\nUSER " + RegionManifests.APP_UID + "\n"), service.name() + " runs as the user the manifests expect");
+            assertTrue(text.contains("\nUSER " + Workloads.APP_UID + "\n"), service.name() + " runs as the user the manifests expect");
             assertTrue(text.contains("COPY target/quarkus-app/lib/ /deployments/lib/"), service.name() + " ships the Quarkus fast-jar");
-            assertTrue(text.contains(" " + RegionManifests.OTEL_AGENT + "\n"), service.name() + " carries the agent JAVA_TOOL_OPTIONS loads");
+            assertTrue(text.contains(" " + RegionConfiguration.OTEL_AGENT + "\n"), service.name() + " carries the agent JAVA_TOOL_OPTIONS loads");
             assertTrue(text.contains("\nEXPOSE " + service.port() + "\n"), service.name() + " port");
             assertTrue(text.contains("JAVA_MAX_MEM_RATIO"), service.name() + " sizes the heap from the container");
             Matcher from = Pattern.compile("(?m)^FROM (\\S+)").matcher(text);
@@ -109,9 +109,9 @@ class ObservabilityTest {
         Path dockerfile = AppliedManifests.MODULE.getParent().getParent().resolve(AwsGateway.NAME).resolve("src/main/docker/Dockerfile.jvm");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(dockerfile), dockerfile + " does not exist yet");
         String text = Files.readString(dockerfile);
-        assertTrue(text.contains("\nUSER " + RegionManifests.APP_UID + "\n"), "runs as the user the manifests expect");
+        assertTrue(text.contains("\nUSER " + Workloads.APP_UID + "\n"), "runs as the user the manifests expect");
         assertTrue(text.contains("COPY target/quarkus-app/lib/ /deployments/lib/"), "ships the Quarkus fast-jar");
-        assertTrue(text.contains(" " + RegionManifests.OTEL_AGENT + "\n"), "carries the agent JAVA_TOOL_OPTIONS loads");
+        assertTrue(text.contains(" " + RegionConfiguration.OTEL_AGENT + "\n"), "carries the agent JAVA_TOOL_OPTIONS loads");
         assertTrue(text.contains("\nEXPOSE " + AwsGateway.PORT + "\n"), "port");
         assertTrue(text.contains("JAVA_MAX_MEM_RATIO"), "sizes the heap from the container");
     }

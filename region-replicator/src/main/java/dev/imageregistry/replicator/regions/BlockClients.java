@@ -1,26 +1,21 @@
 package dev.imageregistry.replicator.regions;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import javax.net.SocketFactory;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.imageregistry.blockstore.BlockHttp;
 import io.minio.MinioClient;
-import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 /**
- * S3 clients for block traffic, one per endpoint. Not the extension's default client: OkHttp's defaults leave
- * Nagle on and allow 5 requests per host, which caps a parallel copy at a fraction of what S3 can take.
+ * S3 clients for block traffic, one per endpoint, on the block store's tuned HTTP client ({@link BlockHttp}): the
+ * extension's default client would cap a parallel copy at a fraction of what S3 can take.
  * <p>
  * A source Region is read with its own key pair and CA if it has them ({@link PeerS3}); a peer with a CA file gets
  * a client derived from the tuned one (same dispatcher, socket factory and timeouts) that trusts that CA only. The
@@ -45,16 +40,7 @@ public class BlockClients {
             @ConfigProperty(name = "quarkus.minio.secret-key") String destinationSecretKey,
             PeerS3 peers,
             @ConfigProperty(name = "imageregistry.replicator.parallelism", defaultValue = "16") int parallelism) {
-        Dispatcher dispatcher = new Dispatcher();
-        dispatcher.setMaxRequests(4 * parallelism);
-        dispatcher.setMaxRequestsPerHost(2 * parallelism);
-        this.http = new OkHttpClient.Builder()
-                .dispatcher(dispatcher)
-                .socketFactory(new NoDelay())
-                .connectTimeout(Duration.ofSeconds(3))
-                .readTimeout(Duration.ofSeconds(20))
-                .writeTimeout(Duration.ofSeconds(20))
-                .build();
+        this.http = BlockHttp.tuned(4 * parallelism, 2 * parallelism, Duration.ofSeconds(3), Duration.ofSeconds(20));
         this.destinationEndpoint = destinationEndpoint;
         this.destinationAccessKey = destinationAccessKey;
         this.destinationSecretKey = destinationSecretKey;
@@ -94,49 +80,11 @@ public class BlockClients {
     }
 
     private static MinioClient client(String endpoint, String accessKey, String secretKey, OkHttpClient http) {
-        // The region is fixed so the client never asks the server for a bucket location.
-        return MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region("us-east-1")
-                .httpClient(http).build();
+        return BlockHttp.s3(endpoint, accessKey, secretKey, "us-east-1", http);
     }
 
     @PreDestroy
     void close() {
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
-    }
-
-    private static final class NoDelay extends SocketFactory {
-        private final SocketFactory plain = SocketFactory.getDefault();
-
-        private Socket tuned(Socket socket) throws IOException {
-            socket.setTcpNoDelay(true);
-            return socket;
-        }
-
-        @Override
-        public Socket createSocket() throws IOException {
-            return tuned(plain.createSocket());
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) throws IOException {
-            return tuned(plain.createSocket(host, port));
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return tuned(plain.createSocket(host, port, localHost, localPort));
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) throws IOException {
-            return tuned(plain.createSocket(host, port));
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
-                throws IOException {
-            return tuned(plain.createSocket(address, port, localAddress, localPort));
-        }
+        BlockHttp.close(http);
     }
 }
