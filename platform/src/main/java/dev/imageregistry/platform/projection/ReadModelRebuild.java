@@ -50,7 +50,7 @@ public class ReadModelRebuild {
      * @param clear deletes every row of the read model (runs inside the rebuild's transaction)
      * @param projector the same code live intake uses, so the rebuilt view cannot differ from the live one
      */
-    public Report rebuild(String readModel, List<String> topics, Runnable clear, Consumer<EventEnvelope> projector) {
+    private Report rebuild(String readModel, List<String> topics, Runnable clear, Consumer<EventEnvelope> projector) {
         long started = System.nanoTime();
         Report report = QuarkusTransaction.requiringNew().timeout(3600).call(() -> {
             intake.waitForRebuild(readModel, true);
