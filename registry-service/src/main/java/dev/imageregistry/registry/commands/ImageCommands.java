@@ -26,6 +26,7 @@ import dev.imageregistry.registry.domain.ImageParameters;
 import dev.imageregistry.registry.domain.ImageRequests.*;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopyAssignment;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopyResult;
+import dev.imageregistry.registry.domain.SourceInstance;
 import dev.imageregistry.registry.persistence.ImageCatalogue;
 import dev.imageregistry.registry.persistence.ImageInstances;
 import dev.imageregistry.registry.persistence.ImageNameClaims;
@@ -67,6 +68,23 @@ public class ImageCommands {
             Map<String, Integer> completed = snapshots.completedSizes(caller,
                     request.blockDeviceMappings().stream().map(mapping -> mapping.ebs().snapshotId()).toList());
             append(imageId, 0, Image.register(imageId, caller, request, names, completed, Instant.now()));
+            return new ImageIdResult(imageId);
+        });
+    }
+
+    /**
+     * CreateImage: a pending image of the caller's instance, its root volume's snapshot named now and made by the
+     * launch-service and the snapshot-service (ImageCreationRequested → VolumeSnapshotTaken → SnapshotCompleted).
+     */
+    public ImageIdResult createImage(String caller, CreateImage request) {
+        ImageParameters.createImage(request);
+        return clientTokens.once(caller, "CreateImage", request.clientToken(), request, ImageIdResult.class, () -> {
+            catalogue.lockShared();
+            SourceInstance instance = instances.instance(request.instanceId()).orElse(null);
+            Image launchedFrom = instance == null ? null : load(instance.imageId());
+            String imageId = ResourceKind.IMAGE.next();
+            append(imageId, 0, Image.createFromInstance(imageId, ResourceKind.SNAPSHOT.next(), caller, request,
+                    instance, launchedFrom, names, Instant.now()));
             return new ImageIdResult(imageId);
         });
     }
@@ -184,6 +202,18 @@ public class ImageCommands {
     /** ImageCopyFailed from the region-replicator: the pending copy fails (once). */
     public void copyFailed(String imageId, StateReason reason) {
         verdict("ImageCopyFailed", imageId, image -> image.failCopy(reason));
+    }
+
+    /** SnapshotCompleted: the pending image made from an instance that waits for this snapshot becomes available. */
+    public void snapshotCompleted(String snapshotId) {
+        catalogue.awaiting(snapshotId).ifPresent(imageId -> verdict("SnapshotCompleted", imageId,
+                image -> image.completeCreation(snapshotId)));
+    }
+
+    /** SnapshotFailed: the pending image made from an instance that waits for this snapshot fails. */
+    public void snapshotFailed(String snapshotId, StateReason reason) {
+        catalogue.awaiting(snapshotId).ifPresent(imageId -> verdict("SnapshotFailed", imageId,
+                image -> image.failCreation(snapshotId, reason)));
     }
 
     private void verdict(String verdict, String imageId, Function<Image, List<ImageEvent>> decision) {

@@ -6,14 +6,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.projection.EventIntake;
 import dev.imageregistry.registry.commands.ImageCommands;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopyAssignment;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopyFailure;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopyResult;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 
 /**
@@ -28,7 +26,6 @@ public class CopyEventIntake {
     private static final Logger LOG = Logger.getLogger(CopyEventIntake.class);
     /** The name the intake records applied copy events under (kept from before the relayout: it is in the data). */
     static final String CONSUMER = "copy-outcomes";
-    private static final int MAX_ATTEMPTS = 10;
 
     private final EventIntake intake;
     private final ImageCommands commands;
@@ -38,23 +35,11 @@ public class CopyEventIntake {
         this.commands = commands;
     }
 
-    /**
-     * A verdict can lose a race with the owner changing the pending image (tags, description): the conflict rolls
-     * back the whole attempt, which is then retried against the new state rather than dropped.
-     */
+    /** A verdict that loses a race with the owner is decided again ({@link RaceRetries}). */
     @Incoming("copy-events")
     @Blocking
     public void on(ConsumerRecord<String, String> record) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                QuarkusTransaction.requiringNew().run(() -> intake.apply(CONSUMER, record, this::decide));
-                return;
-            } catch (Ec2Exception e) {
-                if (e.status() != 409 || attempt == MAX_ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
+        RaceRetries.run(() -> intake.apply(CONSUMER, record, this::decide));
     }
 
     private void decide(EventEnvelope envelope) {

@@ -17,6 +17,7 @@ import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.registry.domain.ImageEvent.*;
 import dev.imageregistry.registry.domain.ImageRequests.CopyImage;
+import dev.imageregistry.registry.domain.ImageRequests.CreateImage;
 import dev.imageregistry.registry.domain.ImageRequests.RegisterImage;
 import dev.imageregistry.registry.domain.ImageRequests.TagSpecification;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopiedSnapshot;
@@ -56,6 +57,16 @@ public final class Image {
     private boolean protectionWithCooldown;
     private Instant cooldownUntil;
     private final List<String> snapshotIds = new ArrayList<>();
+    /** The attributes an image made from this one's instances inherits (CreateImage). */
+    private String architecture;
+    private String rootDeviceName;
+    private List<BlockDeviceMapping> blockDeviceMappings = List.of();
+    private String bootMode;
+    private String virtualizationType;
+    private Boolean enaSupport;
+    private String imdsSupport;
+    /** While an image made from an instance is pending: the snapshot of the root volume it waits for. */
+    private String awaitedSnapshot;
 
     private Image(String imageId) {
         this.imageId = imageId;
@@ -124,6 +135,105 @@ public final class Image {
         return List.of(new ImageCopyRequested(imageId, ownerId, request.name(), request.description(),
                 request.sourceImageId(), request.sourceRegion(), Boolean.TRUE.equals(request.copyImageTags()),
                 now.truncatedTo(ChronoUnit.MILLIS)));
+    }
+
+    /**
+     * CreateImage: a pending image of the caller's instance. Its root device maps {@code snapshotId}, the snapshot
+     * the root volume is about to become; every other attribute is the instance's image's (the image it was launched
+     * from, even if that has been deregistered since). A mapping in the request may change the root device's volume
+     * size (not below the volume's), type and DeleteOnTermination. An instance of another account does not exist
+     * for the caller; one that is not running or stopped cannot be imaged (EC2's IncorrectInstanceState).
+     */
+    public static List<ImageEvent> createFromInstance(String imageId, String snapshotId, String caller,
+            CreateImage request, SourceInstance instance, Image launchedFrom, NameClaims names, Instant now) {
+        if (instance == null || !caller.equals(instance.ownerId())) {
+            throw Ec2Exception.notFound("InvalidInstanceID.NotFound",
+                    "The instance ID '" + request.instanceId() + "' does not exist");
+        }
+        if (!instance.imageable()) {
+            throw Ec2Exception.badRequest("IncorrectInstanceState", "The instance '" + instance.instanceId()
+                    + "' is not in a state from which an image can be created (it is " + instance.state() + ").");
+        }
+        String rootDevice = launchedFrom.rootDeviceName != null ? launchedFrom.rootDeviceName : "/dev/xvda";
+        Ebs inherited = null;
+        List<BlockDeviceMapping> mappings = new ArrayList<>();
+        for (BlockDeviceMapping mapping : launchedFrom.blockDeviceMappings) {
+            if (rootDevice.equals(mapping.deviceName())) {
+                inherited = mapping.ebs();
+            } else {
+                mappings.add(mapping);
+            }
+        }
+        Ebs root = rootVolume(snapshotId, instance, inherited, rootOverride(request, rootDevice));
+        mappings.add(0, new BlockDeviceMapping(rootDevice, root));
+        claimName(names, caller, request.name(), imageId);
+        List<Tag> tags = new ArrayList<>();
+        if (request.tagSpecifications() != null) {
+            request.tagSpecifications().stream().map(TagSpecification::tags).forEach(tags::addAll);
+        }
+        return List.of(new ImageCreationRequested(imageId, caller, request.name(), request.description(),
+                instance.instanceId(), instance.volumeId(), snapshotId,
+                launchedFrom.architecture != null ? launchedFrom.architecture : "x86_64", rootDevice, mappings,
+                launchedFrom.bootMode, launchedFrom.virtualizationType != null ? launchedFrom.virtualizationType : "hvm",
+                launchedFrom.enaSupport, launchedFrom.imdsSupport, tags.isEmpty() ? null : tags,
+                Boolean.TRUE.equals(request.noReboot()), now.truncatedTo(ChronoUnit.MILLIS)));
+    }
+
+    /** The request's mapping of the root device, if it has one; a mapping of any other device is refused. */
+    private static Ebs rootOverride(CreateImage request, String rootDevice) {
+        Ebs override = null;
+        if (request.blockDeviceMappings() != null) {
+            for (BlockDeviceMapping mapping : request.blockDeviceMappings()) {
+                if (mapping == null || !rootDevice.equals(mapping.deviceName())) {
+                    throw Ec2Exception.invalidParameter("Only the root device (" + rootDevice + ") has a volume to "
+                            + "image; BlockDeviceMapping may change only its size, type and DeleteOnTermination.");
+                }
+                override = mapping.ebs();
+            }
+        }
+        return override;
+    }
+
+    private static Ebs rootVolume(String snapshotId, SourceInstance instance, Ebs inherited, Ebs override) {
+        int volumeSize = instance.volumeSize() != null ? instance.volumeSize()
+                : inherited != null && inherited.volumeSize() != null ? inherited.volumeSize() : 8;
+        Integer size = volumeSize;
+        if (override != null && override.volumeSize() != null) {
+            if (override.volumeSize() < volumeSize) {
+                throw Ec2Exception.invalidParameter("Volume of " + override.volumeSize() + " GiB is smaller than the "
+                        + "root volume of " + instance.instanceId() + ", which is " + volumeSize + " GiB.");
+            }
+            size = override.volumeSize();
+        }
+        String type = override != null && override.volumeType() != null ? override.volumeType()
+                : inherited != null && inherited.volumeType() != null ? inherited.volumeType() : "gp3";
+        Boolean deleteOnTermination = override != null && override.deleteOnTermination() != null
+                ? override.deleteOnTermination()
+                : inherited != null && inherited.deleteOnTermination() != null ? inherited.deleteOnTermination()
+                        : Boolean.TRUE;
+        return new Ebs(snapshotId, size, type, deleteOnTermination);
+    }
+
+    // ---- The snapshot-service's news of an image made from an instance
+
+    /**
+     * SnapshotCompleted of the root volume's snapshot: the pending image becomes available, with the attributes
+     * CreateImage gave it. Any other image, or a second delivery, changes nothing.
+     */
+    public List<ImageEvent> completeCreation(String snapshotId) {
+        if (!PENDING.equals(state) || !snapshotId.equals(awaitedSnapshot)) {
+            return List.of();
+        }
+        return List.of(new ImageAvailable(imageId, architecture, rootDeviceName, blockDeviceMappings, bootMode,
+                virtualizationType, enaSupport, imdsSupport, null));
+    }
+
+    /** SnapshotFailed of the root volume's snapshot: the pending image fails with the snapshot's reason. */
+    public List<ImageEvent> failCreation(String snapshotId, StateReason reason) {
+        if (!PENDING.equals(state) || !snapshotId.equals(awaitedSnapshot)) {
+            return List.of();
+        }
+        return List.of(new ImageFailed(imageId, reason));
     }
 
     // ---- The region-replicator's reports on a copy
@@ -363,6 +473,17 @@ public final class Image {
             name = e.name();
             state = AVAILABLE;
             mappings(e.blockDeviceMappings());
+            attributes(e.architecture(), e.rootDeviceName(), e.blockDeviceMappings(), e.bootMode(),
+                    e.virtualizationType(), e.enaSupport(), e.imdsSupport());
+            tag(e.tags());
+        } else if (event instanceof ImageCreationRequested e) {
+            ownerId = e.ownerId();
+            name = e.name();
+            state = PENDING;
+            awaitedSnapshot = e.snapshotId();
+            mappings(e.blockDeviceMappings());
+            attributes(e.architecture(), e.rootDeviceName(), e.blockDeviceMappings(), e.bootMode(),
+                    e.virtualizationType(), e.enaSupport(), e.imdsSupport());
             tag(e.tags());
         } else if (event instanceof ImageCopyRequested e) {
             ownerId = e.ownerId();
@@ -371,10 +492,14 @@ public final class Image {
             state = PENDING;
         } else if (event instanceof ImageAvailable e) {
             state = AVAILABLE;
+            awaitedSnapshot = null;
             mappings(e.blockDeviceMappings());
+            attributes(e.architecture(), e.rootDeviceName(), e.blockDeviceMappings(), e.bootMode(),
+                    e.virtualizationType(), e.enaSupport(), e.imdsSupport());
             tag(e.tags());
         } else if (event instanceof ImageFailed) {
             state = FAILED;
+            awaitedSnapshot = null;
         } else if (event instanceof ImageShared e) {
             launchUsers.addAll(e.userIds());
             isPublic |= e.groups().contains("all");
@@ -403,6 +528,17 @@ public final class Image {
             state = DEREGISTERED;
         }
         // ImageDescriptionChanged changes nothing a decision reads.
+    }
+
+    private void attributes(String architecture, String rootDeviceName, List<BlockDeviceMapping> mappings,
+            String bootMode, String virtualizationType, Boolean enaSupport, String imdsSupport) {
+        this.architecture = architecture;
+        this.rootDeviceName = rootDeviceName;
+        this.blockDeviceMappings = mappings == null ? List.of() : List.copyOf(mappings);
+        this.bootMode = bootMode;
+        this.virtualizationType = virtualizationType;
+        this.enaSupport = enaSupport;
+        this.imdsSupport = imdsSupport;
     }
 
     private void mappings(List<BlockDeviceMapping> mappings) {

@@ -43,6 +43,18 @@ public sealed interface ImageEvent extends DomainEvent {
             String sourceRegion, boolean copyImageTags, Instant creationDate) implements ImageEvent {
     }
 
+    /**
+     * CreateImage: a pending image of an instance, whose root device maps the snapshot {@code snapshotId} that the
+     * launch-service and the snapshot-service make from the root volume {@code volumeId}.
+     */
+    @EventType("ImageCreationRequested")
+    record ImageCreationRequested(String imageId, String ownerId, String name, String description,
+            String sourceInstanceId, String volumeId, String snapshotId, String architecture, String rootDeviceName,
+            List<BlockDeviceMapping> blockDeviceMappings, String bootMode, String virtualizationType,
+            Boolean enaSupport, String imdsSupport, List<Tag> tags, boolean noReboot, Instant creationDate)
+            implements ImageEvent {
+    }
+
     @EventType("ImageAvailable")
     record ImageAvailable(String imageId, String architecture, String rootDeviceName,
             List<BlockDeviceMapping> blockDeviceMappings, String bootMode, String virtualizationType,

@@ -15,6 +15,7 @@ import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.registry.domain.ImageEvent.BlockDeviceMapping;
 import dev.imageregistry.registry.domain.ImageEvent.Tag;
 import dev.imageregistry.registry.domain.ImageRequests.CopyImage;
+import dev.imageregistry.registry.domain.ImageRequests.CreateImage;
 import dev.imageregistry.registry.domain.ImageRequests.CreateTags;
 import dev.imageregistry.registry.domain.ImageRequests.DeleteTags;
 import dev.imageregistry.registry.domain.ImageRequests.EnableDeprecation;
@@ -67,9 +68,49 @@ public final class ImageParameters {
         oneOf("VirtualizationType", request.virtualizationType(), VIRTUALIZATION_TYPES);
         oneOf("ImdsSupport", request.imdsSupport(), Set.of("v2.0"));
         blockDeviceMappings(request.rootDeviceName(), request.blockDeviceMappings());
-        if (request.tagSpecifications() != null) {
+        imageTagSpecifications(request.tagSpecifications());
+    }
+
+    /**
+     * CreateImage's parameters (the instance's ownership and state, and the name's uniqueness, are the decider's).
+     * Mappings, when given, change the root device only: each must name a device, and may not name a snapshot
+     * (the root volume becomes the snapshot).
+     */
+    public static void createImage(CreateImage request) {
+        if (request == null || request.instanceId() == null || request.instanceId().isEmpty()) {
+            throw Ec2Exception.missingParameter("InstanceId");
+        }
+        Ec2Exception.requireWellFormed(ResourceKind.INSTANCE, request.instanceId());
+        name(request.name());
+        description(request.description());
+        if (request.blockDeviceMappings() != null) {
+            if (request.blockDeviceMappings().size() > MAX_MAPPINGS) {
+                throw Ec2Exception.invalidParameter("At most " + MAX_MAPPINGS + " block device mappings are allowed.");
+            }
+            for (BlockDeviceMapping mapping : request.blockDeviceMappings()) {
+                if (mapping == null || mapping.deviceName() == null) {
+                    throw Ec2Exception.missingParameter("BlockDeviceMapping.DeviceName");
+                }
+                if (mapping.ebs() != null) {
+                    if (mapping.ebs().snapshotId() != null) {
+                        throw Ec2Exception.invalidParameter("The root device's snapshot is the instance's volume: "
+                                + "BlockDeviceMapping.Ebs.SnapshotId cannot be given.");
+                    }
+                    Integer size = mapping.ebs().volumeSize();
+                    if (size != null && (size < 1 || size > 65536)) {
+                        throw Ec2Exception.invalidParameter("Volume size must be between 1 and 65536 GiB.");
+                    }
+                    oneOf("VolumeType", mapping.ebs().volumeType(), VOLUME_TYPES);
+                }
+            }
+        }
+        imageTagSpecifications(request.tagSpecifications());
+    }
+
+    private static void imageTagSpecifications(List<TagSpecification> specifications) {
+        if (specifications != null) {
             List<Tag> all = new ArrayList<>();
-            for (TagSpecification specification : request.tagSpecifications()) {
+            for (TagSpecification specification : specifications) {
                 if (specification == null || !"image".equals(specification.resourceType())) {
                     throw Ec2Exception.invalidParameter("TagSpecification.ResourceType must be image.");
                 }

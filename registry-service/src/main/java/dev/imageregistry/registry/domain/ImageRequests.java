@@ -22,6 +22,12 @@ public final class ImageRequests {
             Boolean enaSupport, String imdsSupport, List<TagSpecification> tagSpecifications, String clientToken) {
     }
 
+    /** CreateImage: an image of one of the caller's instances (its root volume as it is now). */
+    public record CreateImage(String instanceId, String name, String description, Boolean noReboot,
+            List<BlockDeviceMapping> blockDeviceMappings, List<TagSpecification> tagSpecifications,
+            String clientToken) {
+    }
+
     public record CopyImage(String sourceRegion, String sourceImageId, String name, String description,
             Boolean copyImageTags, String clientToken) {
     }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -122,7 +123,15 @@ public class ImageCatalogue implements ReadModel {
         if (!relay.drainTopic(events.topic(), OUTBOX_DRAIN_LIMIT)) {
             throw new Ec2Exception(503, "Unavailable", "The outbox could not be drained to Kafka; retry later.");
         }
+        jdbc.update("delete from image_awaited_snapshot");
         jdbc.update("delete from image");
+    }
+
+    /** The pending image made from an instance that waits for this snapshot of its root volume, if there is one. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<String> awaiting(String snapshotId) {
+        return jdbc.one("select image_id from image_awaited_snapshot where snapshot_id = ?", rs -> rs.getString(1),
+                snapshotId);
     }
 
     @FunctionalInterface
@@ -153,7 +162,21 @@ public class ImageCatalogue implements ReadModel {
                     + "on conflict (image_id) do nothing",
                     e.imageId(), version, e.ownerId(), e.name(), e.description(),
                     e.creationDate() != null ? e.creationDate() : envelope.time(), e.sourceImageId(), e.sourceRegion());
+        } else if (event instanceof ImageCreationRequested e) {
+            sink.run("insert into image (image_id, version, owner_id, name, description, state, creation_date, "
+                    + "architecture, root_device_name, block_device_mappings, snapshot_ids, boot_mode, "
+                    + "virtualization_type, ena_support, imds_support, tags, source_instance_id) "
+                    + "values (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?::jsonb, ?::text[], ?, ?, ?, ?, ?::jsonb, ?) "
+                    + "on conflict (image_id) do nothing",
+                    e.imageId(), version, e.ownerId(), e.name(), e.description(),
+                    e.creationDate() != null ? e.creationDate() : envelope.time(), e.architecture(),
+                    e.rootDeviceName(), json(e.blockDeviceMappings()), snapshotIds(e.blockDeviceMappings()),
+                    e.bootMode(), e.virtualizationType(), e.enaSupport(), e.imdsSupport(), json(tagObject(e.tags())),
+                    e.sourceInstanceId());
+            sink.run("insert into image_awaited_snapshot (snapshot_id, image_id) values (?, ?) on conflict do nothing",
+                    e.snapshotId(), e.imageId());
         } else if (event instanceof ImageAvailable e) {
+            sink.run("delete from image_awaited_snapshot where image_id = ?", e.imageId());
             update(sink, e.imageId(), version, "state = 'available', state_reason_code = null, state_reason_message = null, "
                     + "architecture = ?, root_device_name = ?, block_device_mappings = ?::jsonb, snapshot_ids = ?::text[], "
                     + "boot_mode = ?, virtualization_type = ?, ena_support = ?, imds_support = ?, tags = tags || ?::jsonb",
@@ -161,6 +184,7 @@ public class ImageCatalogue implements ReadModel {
                     snapshotIds(e.blockDeviceMappings()), e.bootMode(), e.virtualizationType(), e.enaSupport(),
                     e.imdsSupport(), json(tagObject(e.tags())));
         } else if (event instanceof ImageFailed e) {
+            sink.run("delete from image_awaited_snapshot where image_id = ?", e.imageId());
             update(sink, e.imageId(), version, "state = 'failed', state_reason_code = ?, state_reason_message = ?",
                     e.stateReason().code(), e.stateReason().message());
         } else if (event instanceof ImageDescriptionChanged e) {

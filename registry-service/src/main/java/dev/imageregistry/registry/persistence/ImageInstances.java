@@ -2,12 +2,14 @@ package dev.imageregistry.registry.persistence;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.persistence.Jdbc;
+import dev.imageregistry.registry.domain.SourceInstance;
 import dev.imageregistry.platform.projection.ReadModel;
 
 /**
@@ -31,7 +33,10 @@ public class ImageInstances implements ReadModel {
 
     /** What the registry reads of InstanceLaunched and InstanceStateChanged. */
     public record InstanceFacts(String instanceId, String ownerId, String imageId, Instant launchTime,
-            String currentState) {
+            String currentState, RootVolume rootVolume) {
+    }
+
+    public record RootVolume(String volumeId, Integer volumeSize) {
     }
 
     @Override
@@ -57,10 +62,11 @@ public class ImageInstances implements ReadModel {
         long version = envelope.aggregateversion();
         if ("InstanceLaunched".equals(envelope.type())) {
             Instant launched = facts.launchTime() != null ? facts.launchTime() : envelope.time();
-            jdbc.update("insert into image_instance (instance_id, image_id, owner_id, state, launch_time, version) "
-                    + "values (?, ?, ?, 'pending', ?, ?) on conflict (instance_id) do nothing",
+            RootVolume volume = facts.rootVolume();
+            jdbc.update("insert into image_instance (instance_id, image_id, owner_id, state, launch_time, version, "
+                    + "volume_id, volume_size) values (?, ?, ?, 'pending', ?, ?, ?, ?) on conflict (instance_id) do nothing",
                     facts.instanceId(), facts.imageId(), facts.ownerId() == null ? "" : facts.ownerId(), launched,
-                    version);
+                    version, volume == null ? null : volume.volumeId(), volume == null ? null : volume.volumeSize());
             jdbc.update("insert into image_last_launch (image_id, last_launched_time) values (?, ?) "
                     + "on conflict (image_id) do update set last_launched_time = "
                     + "greatest(image_last_launch.last_launched_time, excluded.last_launched_time)",
@@ -76,6 +82,14 @@ public class ImageInstances implements ReadModel {
     public void clear() {
         jdbc.update("delete from image_instance");
         jdbc.update("delete from image_last_launch");
+    }
+
+    /** The instance as instance-events told it, for CreateImage (empty when no event of it arrived). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<SourceInstance> instance(String instanceId) {
+        return jdbc.one("select instance_id, owner_id, state, image_id, volume_id, volume_size from image_instance "
+                + "where instance_id = ?", rs -> new SourceInstance(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4), rs.getString(5), (Integer) rs.getObject(6)), instanceId);
     }
 
     /** How many instances launched from the image have not terminated (pending, running, stopping, stopped…). */

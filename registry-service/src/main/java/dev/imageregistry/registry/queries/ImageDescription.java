@@ -21,7 +21,7 @@ public record ImageDescription(String imageId, String imageLocation, String owne
         List<Mapping> blockDeviceMappings, String bootMode, String virtualizationType, Boolean enaSupport,
         String imdsSupport, @JsonProperty("Public") boolean isPublic, String creationDate, String deprecationTime,
         List<Tag> tags, String sourceImageId, String sourceImageRegion, String deregistrationProtection,
-        String lastLaunchedTime) {
+        String lastLaunchedTime, String sourceInstanceId) {
 
     /** What EC2 answers for every image here: EBS-backed Linux/UNIX machine images on Xen, unencrypted volumes. */
     public static final String IMAGE_TYPE = "machine";

@@ -34,6 +34,7 @@ final class ImageFilters {
             Map.entry("boot-mode", "boot_mode"),
             Map.entry("imds-support", "imds_support"),
             Map.entry("source-image-id", "source_image_id"),
+            Map.entry("source-instance-id", "source_instance_id"),
             Map.entry("source-image-region", "source_region"),
             // EC2's text of the time (Ec2Time), so that "2026-12-03T*" matches a whole day.
             Map.entry("creation-date", Ec2Time.sql("creation_date")),
@@ -48,7 +49,7 @@ final class ImageFilters {
             "root-device-type", ImageDescription.ROOT_DEVICE_TYPE);
 
     /** EC2 filters on members no image here has (Linux, registered from snapshots, no marketplace): none match. */
-    private static final Set<String> ABSENT = Set.of("platform", "source-instance-id", "kernel-id", "ramdisk-id",
+    private static final Set<String> ABSENT = Set.of("platform", "kernel-id", "ramdisk-id",
             "product-code", "product-code.type", "owner-alias", "sriov-net-support");
 
     /** Filters on a member of a block device mapping (the jsonb array); any one mapping may match. */

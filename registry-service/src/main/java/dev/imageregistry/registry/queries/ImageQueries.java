@@ -42,7 +42,8 @@ public class ImageQueries {
             + "virtualization_type, ena_support, imds_support, is_public, creation_date, deprecation_time, tags::text, "
             + "source_image_id, source_region, deregistration_protection, "
             // From the instances read model (instance-events); a scalar subquery keeps every WHERE unqualified.
-            + "(select last_launched_time from image_last_launch l where l.image_id = image.image_id)";
+            + "(select last_launched_time from image_last_launch l where l.image_id = image.image_id), "
+            + "source_instance_id";
     private static final TypeReference<List<BlockDeviceMapping>> MAPPINGS = new TypeReference<>() {
     };
     private static final TypeReference<TreeMap<String, String>> TAGS = new TypeReference<>() {
@@ -219,7 +220,7 @@ public class ImageQueries {
                     mappings(EventJson.MAPPER.readValue(rs.getString(10), MAPPINGS)), rs.getString(11),
                     rs.getString(12), ena, rs.getString(14), rs.getBoolean(15), time(rs.getTimestamp(16)),
                     time(rs.getTimestamp(17)), tags.isEmpty() ? null : tags, rs.getString(19), rs.getString(20),
-                    rs.getString(21), time(rs.getTimestamp(22)));
+                    rs.getString(21), time(rs.getTimestamp(22)), rs.getString(23));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("unreadable image row", e);
         }

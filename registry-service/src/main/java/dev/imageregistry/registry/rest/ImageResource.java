@@ -79,6 +79,14 @@ public class ImageResource {
         return commands.copy(caller.id(), request);
     }
 
+    @POST
+    @Path("/from-instance")
+    @Operation(summary = "CreateImage from one of the caller's instances: a pending image whose root device maps a "
+            + "snapshot of the instance's root volume as it is now; available once that snapshot completes")
+    public ImageIdResult createImage(CreateImage request) {
+        return commands.createImage(caller.id(), request);
+    }
+
     @GET
     @Operation(summary = "DescribeImages: ImageId, Owner, ExecutableBy, Filter.N.Name/Filter.N.Value.M, "
             + "IncludeDeprecated, IncludeDisabled, MaxResults, NextToken (query parameters, EC2's names)")

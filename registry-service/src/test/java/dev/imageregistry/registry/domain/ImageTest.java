@@ -837,4 +837,118 @@ class ImageTest {
                     virtualizationType, true, imdsSupport, tagSpecifications, null);
         }
     }
+
+    @Nested
+    class FromAnInstance {
+        static final String INSTANCE = "i-0123456789abcdef0";
+        static final String VOLUME = "vol-0123456789abcdef0";
+        static final String NEW_IMAGE = "ami-0aaaaaaaaaaaaaaa1";
+        static final String NEW_SNAPSHOT = "snap-0aaaaaaaaaaaaaaa1";
+        final SourceInstance running = new SourceInstance(INSTANCE, ALICE, "running", IMAGE, VOLUME, 16);
+
+        /** The image the instance was launched from, as the registry folds it. */
+        Image launchedFrom() {
+            return given(Image::fold, REGISTERED).state();
+        }
+
+        Function<Image, List<ImageEvent>> creating(CreateImage request, SourceInstance instance, NameClaims names) {
+            return nothing -> {
+                ImageParameters.createImage(request);
+                return Image.createFromInstance(NEW_IMAGE, NEW_SNAPSHOT, ALICE, request, instance, launchedFrom(),
+                        names, NOW);
+            };
+        }
+
+        CreateImage request(String name, List<BlockDeviceMapping> mappings) {
+            return new CreateImage(INSTANCE, name, "baked", null, mappings,
+                    List.of(new TagSpecification("image", List.of(tag("stage", "baked")))), null);
+        }
+
+        ImageCreationRequested requested() {
+            return new ImageCreationRequested(NEW_IMAGE, ALICE, "golden-baked", "baked", INSTANCE, VOLUME,
+                    NEW_SNAPSHOT, "x86_64", "/dev/xvda",
+                    List.of(new BlockDeviceMapping("/dev/xvda", new Ebs(NEW_SNAPSHOT, 16, "gp3", true))), null, "hvm",
+                    null, null, List.of(tag("stage", "baked")), false, NOW.truncatedTo(ChronoUnit.MILLIS));
+        }
+
+        @Test
+        void theRootDeviceMapsTheNewSnapshotOfTheVolumeAndTheRestIsTheLaunchedImages() {
+            givenNothing().when(creating(request("golden-baked", null), running, FREE)).then(requested());
+        }
+
+        @Test
+        void aStoppedInstanceIsImagedAsARunningOneIs() {
+            SourceInstance stopped = new SourceInstance(INSTANCE, ALICE, "stopped", IMAGE, VOLUME, 16);
+            givenNothing().when(creating(request("golden-baked", null), stopped, FREE)).then(requested());
+        }
+
+        @Test
+        void anotherAccountsOrAnUnknownInstanceDoesNotExist() {
+            SourceInstance bobs = new SourceInstance(INSTANCE, BOB, "running", IMAGE, VOLUME, 16);
+            givenNothing().when(creating(request("golden-baked", null), bobs, FREE))
+                    .thenRefused("InvalidInstanceID.NotFound");
+            givenNothing().when(creating(request("golden-baked", null), null, FREE))
+                    .thenRefused("InvalidInstanceID.NotFound");
+        }
+
+        @Test
+        void aTerminatedOrNotYetRunningInstanceCannotBeImaged() {
+            for (SourceInstance instance : List.of(new SourceInstance(INSTANCE, ALICE, "terminated", IMAGE, VOLUME, 16),
+                    new SourceInstance(INSTANCE, ALICE, "shutting-down", IMAGE, VOLUME, 16),
+                    new SourceInstance(INSTANCE, ALICE, "pending", IMAGE, null, null))) {
+                givenNothing().when(creating(request("golden-baked", null), instance, FREE))
+                        .thenRefused("IncorrectInstanceState");
+            }
+        }
+
+        @Test
+        void theOwnersNameMayNotBeTakenAndMustBeAnAmiName() {
+            givenNothing().when(creating(request("golden-baked", null), running, TAKEN))
+                    .thenRefused("InvalidAMIName.Duplicate");
+            givenNothing().when(creating(request("no", null), running, FREE)).thenRefused("InvalidAMIName.Malformed");
+        }
+
+        @Test
+        void aMappingMayGrowTheRootVolumeButNotShrinkItNorNameASnapshotOrAnotherDevice() {
+            ImageCreationRequested grown = (ImageCreationRequested) givenNothing().when(creating(request("golden-baked",
+                    List.of(new BlockDeviceMapping("/dev/xvda", new Ebs(null, 32, "io2", false)))), running, FREE))
+                    .thenEvents().get(0);
+            assertEquals(new Ebs(NEW_SNAPSHOT, 32, "io2", false), grown.blockDeviceMappings().get(0).ebs());
+            givenNothing().when(creating(request("golden-baked", List.of(new BlockDeviceMapping("/dev/xvda",
+                    new Ebs(null, 8, null, null)))), running, FREE)).thenRefused("InvalidParameterValue");
+            givenNothing().when(creating(request("golden-baked", List.of(new BlockDeviceMapping("/dev/xvda",
+                    new Ebs(SNAPSHOT, null, null, null)))), running, FREE)).thenRefused("InvalidParameterValue");
+            givenNothing().when(creating(request("golden-baked", List.of(new BlockDeviceMapping("/dev/sdb",
+                    new Ebs(null, 8, null, null)))), running, FREE)).thenRefused("InvalidParameterValue");
+        }
+
+        @Test
+        void theInstanceIdMustBeOne() {
+            assertEquals("InvalidInstanceID.Malformed", refusalOf(() -> ImageParameters.createImage(new CreateImage(
+                    "ami-0123456789abcdef0", "golden-baked", null, null, null, null, null))).code());
+            assertEquals("MissingParameter", refusalOf(() -> ImageParameters.createImage(new CreateImage(null,
+                    "golden-baked", null, null, null, null, null))).code());
+        }
+
+        @Test
+        void theImageIsAvailableOnceTheAwaitedSnapshotCompletesAndOnlyOnce() {
+            Decisions<Image> pending = given(history -> Image.fold(NEW_IMAGE, history), requested());
+            assertEquals(Image.PENDING, pending.state().state());
+            pending.when(image -> image.completeCreation(NEW_SNAPSHOT)).then(new ImageAvailable(NEW_IMAGE, "x86_64",
+                    "/dev/xvda", requested().blockDeviceMappings(), null, "hvm", null, null, null));
+            pending.when(image -> image.completeCreation(SNAPSHOT)).thenNothing();
+            given(history -> Image.fold(NEW_IMAGE, history), requested(), new ImageAvailable(NEW_IMAGE, "x86_64",
+                    "/dev/xvda", requested().blockDeviceMappings(), null, "hvm", null, null, null))
+                    .when(image -> image.completeCreation(NEW_SNAPSHOT)).thenNothing();
+        }
+
+        @Test
+        void theImageFailsWhenTheAwaitedSnapshotFails() {
+            StateReason reason = new StateReason("Client.SnapshotFailed", "timed out");
+            given(history -> Image.fold(NEW_IMAGE, history), requested())
+                    .when(image -> image.failCreation(NEW_SNAPSHOT, reason)).then(new ImageFailed(NEW_IMAGE, reason));
+            given(history -> Image.fold(NEW_IMAGE, history), requested(), new ImageFailed(NEW_IMAGE, reason))
+                    .when(image -> image.failCreation(NEW_SNAPSHOT, reason)).thenNothing();
+        }
+    }
 }

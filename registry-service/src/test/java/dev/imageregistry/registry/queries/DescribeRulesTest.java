@@ -89,12 +89,14 @@ class DescribeRulesTest {
         }
         for (String[] missing : new String[][] { { "root-device-type", "instance-store" }, { "image-type", "kernel" },
                 { "hypervisor", "ovm" }, { "platform-details", "Windows" }, { "usage-operation", "RunInstances:0002" },
-                { "platform", "windows" }, { "platform", "*" }, { "source-instance-id", "i-0123456789abcdef0" },
+                { "platform", "windows" }, { "platform", "*" },
                 { "kernel-id", "*" }, { "ramdisk-id", "*" }, { "product-code", "*" }, { "owner-alias", "amazon" },
                 { "block-device-mapping.encrypted", "true" } }) {
             assertEquals(" and false", sql(missing[0], java.util.Arrays.copyOfRange(missing, 1, missing.length)),
                     missing[0]);
         }
+        // Images made from instances (CreateImage) record theirs.
+        assertEquals(" and source_instance_id = any(?::text[])", sql("source-instance-id", "i-0123456789abcdef0"));
     }
 
     @Test
