@@ -175,7 +175,8 @@ class DirectUploadTest {
         assertEquals(hex(declared), headers.get("x-amz-content-sha256"), "the declared SHA-256 is what is signed");
         assertTrue(headers.get("Authorization").startsWith("AWS4-HMAC-SHA256 "), headers.toString());
         assertFalse(headers.toString().contains(token(OWNER)), "the bearer token is not handed to S3");
-        Instant expireAt = Instant.parse(answer.getString("UploadsExpireAt"));
+        // Epoch seconds, as EBS writes its timestamps.
+        Instant expireAt = epochSeconds(answer, "UploadsExpireAt");
         assertFalse(expireAt.isBefore(before.plusSeconds(14 * 60)) || expireAt.isAfter(Instant.now().plusSeconds(15 * 60)),
                 expireAt.toString());
 
@@ -191,15 +192,12 @@ class DirectUploadTest {
         assertFalse(objectKeys().contains("blocks/" + hex(other)));
 
         // The client's word is not enough: the reference checks the bucket, and refuses.
-        references(OWNER, snapshot, batch(0, declared)).then().statusCode(409)
-                .body("Errors[0].Code", is("InvalidBlock.NotUploaded"), "Errors[0].Message", containsString("[0]"));
+        Response notThere = references(OWNER, snapshot, batch(0, declared));
+        refusedAs(notThere, 409, "ConflictException", null);
+        notThere.then().body("Message", containsString("[0]"));
         assertEquals(List.of(), mapIndexes(snapshot), "nothing was referenced");
-        ObjectNode completion = JSON.createObjectNode().put("ChangedBlocksCount", 1)
-                .put("Checksum", aggregate(List.of(declared))).put("ChecksumAlgorithm", "SHA256")
-                .put("ChecksumAggregationMethod", "LINEAR");
-        assertEquals("error", given().auth().oauth2(token(OWNER)).contentType(ContentType.JSON)
-                .body(completion.toString()).post("/snapshots/" + snapshot + "/completion").then().statusCode(200)
-                .extract().path("Status"), "the block the client claimed is not in the snapshot");
+        assertEquals("error", complete(OWNER, snapshot, 1, aggregate(List.of(declared))),
+                "the block the client claimed is not in the snapshot");
 
         // The right bytes with the same request are stored, referenced, and read back.
         String good = start(OWNER, 1, null);
@@ -221,12 +219,12 @@ class DirectUploadTest {
                 .extract().jsonPath();
         assertEquals(200, putWith(answer, 0, uploaded).status());
         // One block of the batch is missing: the whole batch is refused, the uploaded one is not referenced either.
-        references(OWNER, snapshot, batch(0, uploaded, 1, notUploaded)).then().statusCode(409)
-                .body("Errors[0].Code", is("InvalidBlock.NotUploaded"), "Errors[0].Message", containsString("[1]"));
+        Response partly = references(OWNER, snapshot, batch(0, uploaded, 1, notUploaded));
+        refusedAs(partly, 409, "ConflictException", null);
+        partly.then().body("Message", containsString("[1]"));
         assertEquals(List.of(), mapIndexes(snapshot));
         // A block nobody asked to upload (no row at all) is refused the same way.
-        references(OWNER, snapshot, batch(2, neverAsked)).then().statusCode(409)
-                .body("Errors[0].Code", is("InvalidBlock.NotUploaded"));
+        refusedAs(references(OWNER, snapshot, batch(2, neverAsked)), 409, "ConflictException", null);
         assertEquals(List.of(), mapIndexes(snapshot));
         // The uploaded block alone is fine; asking again now answers Stored for it.
         references(OWNER, snapshot, batch(0, uploaded)).then().statusCode(200).body("BlocksReferenced", is(1));
@@ -241,40 +239,37 @@ class DirectUploadTest {
         byte[] data = block(System.nanoTime());
         String snapshot = start(OWNER, 1, null);
         for (String account : List.of(STRANGER, OTHER)) {
-            uploads(account, snapshot, batch(0, data)).then().statusCode(400)
-                    .body("Errors[0].Code", is("InvalidSnapshot.NotFound"), "BlockUploads", nullValue());
-            references(account, snapshot, batch(0, data)).then().statusCode(400)
-                    .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+            Response refused = uploads(account, snapshot, batch(0, data));
+            notFound(refused);
+            refused.then().body("BlockUploads", nullValue());
+            notFound(references(account, snapshot, batch(0, data)));
         }
-        uploads(STRANGER, "snap-00000000000000000", batch(0, data)).then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+        notFound(uploads(STRANGER, "snap-00000000000000000", batch(0, data)));
         assertEquals(List.of(), mapIndexes(snapshot));
     }
 
     @Test
-    void badRequestsAreRefusedWithEc2Codes() {
+    void badRequestsAreRefusedInTheEbsErrorShape() {
         byte[] data = block(System.nanoTime());
         String snapshot = start(OWNER, 1, null);
         // The batch's rules are SnapshotTest's (aDirectUploadBatchIsCheckedAsAWholeBeforeAnythingIsTouched); one
         // refusal of each kind shows both calls ask them, and that nothing is touched.
-        uploads(OWNER, snapshot, batch(0, "not base64!")).then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidParameterValue"));
-        uploads(OWNER, snapshot, "{}").then().statusCode(400).body("Errors[0].Code", is("MissingParameter"));
-        references(OWNER, snapshot, batch(0, data, 0, data)).then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidParameterValue"));
+        invalid(uploads(OWNER, snapshot, batch(0, "not base64!")), "INVALID_PARAMETER_VALUE");
+        invalid(uploads(OWNER, snapshot, "{}"), "INVALID_PARAMETER_VALUE");
+        invalid(references(OWNER, snapshot, batch(0, data, 0, data)), "INVALID_BLOCK");
         // 1 GiB holds indexes 0 to 2047; one outside refuses the batch before anything is touched.
-        uploads(OWNER, snapshot, batch(0, data, 2048, data)).then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidParameterValue"), "Errors[0].Message", containsString("2048"));
-        references(OWNER, snapshot, batch(2048, data)).then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidParameterValue"));
-        uploads(OWNER, "snap-nonsense", batch(0, data)).then().statusCode(400);
-        given().auth().oauth2(token(OWNER)).contentType(ContentType.JSON).body("{\"Blocks\": [")
-                .post("/snapshots/" + snapshot + "/block-uploads").then().statusCode(400);
+        Response outside = uploads(OWNER, snapshot, batch(0, data, 2048, data));
+        invalid(outside, "INVALID_BLOCK");
+        outside.then().body("Message", containsString("2048"));
+        invalid(references(OWNER, snapshot, batch(2048, data)), "INVALID_BLOCK");
+        invalid(uploads(OWNER, "snap-nonsense", batch(0, data)), "INVALID_SNAPSHOT_ID");
+        invalid(given().auth().oauth2(token(OWNER)).contentType(ContentType.JSON).body("{\"Blocks\": [")
+                .post("/snapshots/" + snapshot + "/block-uploads"), "INVALID_PARAMETER_VALUE");
         assertEquals(List.of(), mapIndexes(snapshot));
         // A snapshot that is no longer pending takes no uploads.
         assertEquals("completed", complete(OWNER, snapshot, 0, aggregate(List.of())));
-        uploads(OWNER, snapshot, batch(0, data)).then().statusCode(400).body("Errors[0].Code", is("IncorrectState"));
-        references(OWNER, snapshot, batch(0, data)).then().statusCode(400).body("Errors[0].Code", is("IncorrectState"));
+        invalid(uploads(OWNER, snapshot, batch(0, data)), "INVALID_SNAPSHOT_ID");
+        invalid(references(OWNER, snapshot, batch(0, data)), "INVALID_SNAPSHOT_ID");
     }
 
     @Test
@@ -317,8 +312,7 @@ class DirectUploadTest {
         assertFalse(deleted.contains(hex(referenced)));
         assertTrue(objectKeys().contains("blocks/" + hex(referenced)));
         // The upload that stalled past the grace window cannot reference what was collected: it must upload again.
-        references(OWNER, snapshot, batch(1, abandoned)).then().statusCode(409)
-                .body("Errors[0].Code", is("InvalidBlock.NotUploaded"));
+        refusedAs(references(OWNER, snapshot, batch(1, abandoned)), 409, "ConflictException", null);
         JsonPath retry = uploads(OWNER, snapshot, batch(1, abandoned)).then().statusCode(200).extract().jsonPath();
         assertEquals(200, putWith(retry, 0, abandoned).status());
         references(OWNER, snapshot, batch(1, abandoned)).then().statusCode(200);

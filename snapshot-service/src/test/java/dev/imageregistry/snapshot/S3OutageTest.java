@@ -35,8 +35,9 @@ class S3OutageTest {
 
         S3BehindSwitchableProxy.proxy().cut();
         try {
-            put(OWNER, id, 1, during, sha(during)).then().statusCode(503)
-                    .body("Errors[0].Code", is("ServiceUnavailable"), "Errors[0].Message", containsString("retry"));
+            // EBS's retryable server error (botocore retries a 500), never mistaken for a refusal of the input.
+            put(OWNER, id, 1, during, sha(during)).then().statusCode(500)
+                    .header("x-amzn-ErrorType", "InternalServerException").body("Message", containsString("retry"));
             given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks").then().statusCode(200)
                     .body("Blocks.BlockIndex", contains(0));
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->

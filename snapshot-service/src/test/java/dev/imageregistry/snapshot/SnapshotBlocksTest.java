@@ -26,6 +26,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
 
 @QuarkusTest
 @WithTestResource(value = RegionTestResource.class, initArgs = {
@@ -44,8 +45,8 @@ class SnapshotBlocksTest {
                 .body("SnapshotId", matchesPattern("snap-[0-9a-f]{17}"), "Status", is("pending"),
                         "VolumeSize", is(2), "BlockSize", is(524288), "OwnerId", is(OWNER));
         // The parameters' rules are SnapshotTest's; one refusal shows the resource asks them.
-        given().auth().oauth2(token(OWNER)).contentType("application/json").body("{}")
-                .post("/snapshots").then().statusCode(400).body("Errors[0].Code", is("MissingParameter"));
+        invalid(given().auth().oauth2(token(OWNER)).contentType("application/json").body("{}").post("/snapshots"),
+                "INVALID_VOLUME_SIZE");
     }
 
     @Test
@@ -55,9 +56,9 @@ class SnapshotBlocksTest {
                 .post("/snapshots").then().statusCode(201).extract().path("SnapshotId");
         given().auth().oauth2(token(OWNER)).contentType("application/json").body(body)
                 .post("/snapshots").then().statusCode(201).body("SnapshotId", is(first));
-        given().auth().oauth2(token(OWNER)).contentType("application/json")
-                .body("{\"VolumeSize\":2,\"ClientToken\":\"start-once-1\"}")
-                .post("/snapshots").then().statusCode(400).body("Errors[0].Code", is("IdempotentParameterMismatch"));
+        refusedAs(given().auth().oauth2(token(OWNER)).contentType("application/json")
+                .body("{\"VolumeSize\":2,\"ClientToken\":\"start-once-1\"}").post("/snapshots"),
+                409, "ConflictException", null);
     }
 
     @Test
@@ -65,9 +66,10 @@ class SnapshotBlocksTest {
         String id = start(OWNER, 1, null);
         byte[] data = block(101);
         List<String> before = objectKeys();
-        put(OWNER, id, 0, data, sha(block(102))).then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidParameterValue"), "Errors[0].Message", containsString("x-amz-Checksum"));
-        put(OWNER, id, 0, data, "not-base64!").then().statusCode(400);
+        Response mismatch = put(OWNER, id, 0, data, sha(block(102)));
+        invalid(mismatch, "INVALID_PARAMETER_VALUE");
+        mismatch.then().body("Message", containsString("x-amz-Checksum"));
+        invalid(put(OWNER, id, 0, data, "not-base64!"), "INVALID_PARAMETER_VALUE");
         assertEquals(before, objectKeys(), "a refused block must not reach the bucket");
         assertFalse(objectKeys().contains("blocks/" + hex(data)));
         given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks").then().statusCode(200)
@@ -108,7 +110,7 @@ class SnapshotBlocksTest {
         byte[] prefix = java.util.Arrays.copyOf(full, BLOCK - 1);
         // The checksum of the whole block: only the leftover last byte would make the short body "match".
         put(OWNER, id, 30, prefix, sha(full)).then().statusCode(400)
-                .body("Errors[0].Message", containsString("524288"));
+                .header("x-amzn-ErrorType", "ValidationException").body("Message", containsString("524288"));
         given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks").then().statusCode(200)
                 .body("Blocks.BlockIndex", not(hasItem(30)));
     }
@@ -120,12 +122,16 @@ class SnapshotBlocksTest {
     @Test
     void blocksOutsideTheVolumeOrOfTheWrongSizeAreRefused() {
         String id = start(OWNER, 1, null);
-        put(OWNER, id, 2048, block(1), sha(block(1))).then().statusCode(400).body("Errors[0].Code", is("InvalidParameterValue"));
+        invalid(put(OWNER, id, 2048, block(1), sha(block(1))), "INVALID_BLOCK");
+        invalid(put(OWNER, id, -1, block(1), sha(block(1))), "INVALID_BLOCK");
         byte[] small = new byte[1000];
-        put(OWNER, id, 0, small, sha(small)).then().statusCode(400).body("Errors[0].Message", containsString("524288"));
-        put(OWNER, id, 2047, block(1), sha(block(1))).then().statusCode(201).body("Checksum", is(sha(block(1))));
+        Response wrongSize = put(OWNER, id, 0, small, sha(small));
+        invalid(wrongSize, "INVALID_PARAMETER_VALUE");
+        wrongSize.then().body("Message", containsString("524288"));
+        put(OWNER, id, 2047, block(1), sha(block(1))).then().statusCode(201)
+                .header("x-amz-Checksum", sha(block(1))).header("x-amz-Checksum-Algorithm", "SHA256");
         // Not the owner: the snapshot does not exist for this caller.
-        put(OTHER, id, 0, block(1), sha(block(1))).then().statusCode(400).body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+        notFound(put(OTHER, id, 0, block(1), sha(block(1))));
     }
 
     @Test
@@ -141,7 +147,7 @@ class SnapshotBlocksTest {
         given().auth().oauth2(token(OWNER)).queryParam("SnapshotId", good).get("/snapshots").then().statusCode(200)
                 .body("Snapshots[0].Status", is("completed"), "Snapshots[0].ChangedBlocksCount", is(2),
                         "Snapshots[0].Checksum", is(aggregate(List.of(b, c))));
-        put(OWNER, good, 1, a, sha(a)).then().statusCode(400).body("Errors[0].Code", is("IncorrectState"));
+        invalid(put(OWNER, good, 1, a, sha(a)), "INVALID_SNAPSHOT_ID");
         given().auth().oauth2(token(OWNER)).get("/snapshots/" + good + "/blocks/3").then().statusCode(200)
                 .header("x-amz-Checksum", sha(b));
 
@@ -165,20 +171,18 @@ class SnapshotBlocksTest {
         byte[] zero = given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks/4").then().statusCode(200)
                 .header("x-amz-Checksum", sha(new byte[BLOCK])).extract().asByteArray();
         assertArrayEquals(new byte[BLOCK], zero);
-        byte[] read = given().auth().oauth2(token(OWNER)).queryParam("BlockToken", blockToken)
+        byte[] read = given().auth().oauth2(token(OWNER)).queryParam("blockToken", blockToken)
                 .get("/snapshots/" + id + "/blocks/5").then().statusCode(200).header("x-amz-Checksum", sha(data))
                 .extract().asByteArray();
         assertArrayEquals(data, read);
-        given().auth().oauth2(token(OWNER)).queryParam("BlockToken", "bogus").get("/snapshots/" + id + "/blocks/5")
-                .then().statusCode(400).body("Errors[0].Code", is("InvalidParameterValue"));
-        given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks/2048").then().statusCode(400);
-        given().auth().oauth2(token(STRANGER)).get("/snapshots/" + id + "/blocks/5").then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
-        given().auth().oauth2(token(OWNER)).get("/snapshots/snap-nothex/blocks/5").then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidSnapshotID.Malformed"));
-        // An older, 8-digit ID is well formed: not there is NotFound, as on EC2.
-        given().auth().oauth2(token(OWNER)).get("/snapshots/snap-1a2b3c4d/blocks/5").then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+        invalid(given().auth().oauth2(token(OWNER)).queryParam("blockToken", "bogus").get("/snapshots/" + id + "/blocks/5"),
+                "INVALID_BLOCK_TOKEN");
+        invalid(given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks/2048"), "INVALID_BLOCK");
+        notFound(given().auth().oauth2(token(STRANGER)).get("/snapshots/" + id + "/blocks/5"));
+        invalid(given().auth().oauth2(token(OWNER)).get("/snapshots/snap-nothex/blocks/5"), "INVALID_SNAPSHOT_ID");
+        // An older, 8-digit ID is well formed: not there is not found, as on EC2.
+        notFound(given().auth().oauth2(token(OWNER)).get("/snapshots/snap-1a2b3c4d/blocks/5"));
+        // DescribeSnapshots is EC2's call, with EC2's errors.
         given().auth().oauth2(token(OWNER)).queryParam("SnapshotId", "snap-1a2b3c4d").get("/snapshots").then()
                 .statusCode(400).body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
     }
@@ -199,8 +203,8 @@ class SnapshotBlocksTest {
 
         given().auth().oauth2(token(OWNER)).get("/snapshots/" + child + "/blocks").then().statusCode(200)
                 .body("Blocks.BlockIndex", contains(0, 1, 2, 3));
-        given().auth().oauth2(token(OWNER)).queryParam("FirstSnapshotId", parent)
-                .get("/snapshots/" + child + "/changed-blocks").then().statusCode(200)
+        given().auth().oauth2(token(OWNER)).queryParam("firstSnapshotId", parent)
+                .get("/snapshots/" + child + "/changedblocks").then().statusCode(200)
                 .body("ChangedBlocks.BlockIndex", contains(1, 3),
                         "ChangedBlocks[0].FirstBlockToken", notNullValue(),
                         "ChangedBlocks[1].FirstBlockToken", nullValue(),
@@ -211,8 +215,8 @@ class SnapshotBlocksTest {
                 .then().statusCode(200).extract().asByteArray());
         assertArrayEquals(p1, given().auth().oauth2(token(OWNER)).get("/snapshots/" + parent + "/blocks/1")
                 .then().statusCode(200).extract().asByteArray());
-        // Pagination of the block list: StartingBlockIndex and NextToken.
-        given().auth().oauth2(token(OWNER)).queryParam("StartingBlockIndex", 2)
+        // The block list from an index on: startingBlockIndex.
+        given().auth().oauth2(token(OWNER)).queryParam("startingBlockIndex", 2)
                 .get("/snapshots/" + child + "/blocks").then().body("Blocks.BlockIndex", contains(2, 3));
     }
 
@@ -228,14 +232,14 @@ class SnapshotBlocksTest {
                     .range(from, Math.min(120, from + 100)).boxed().flatMap(i -> java.util.stream.Stream.of(i, data))
                     .toArray())).then().statusCode(200);
         }
-        String next = given().auth().oauth2(token(OWNER)).queryParam("MaxResults", 100)
+        String next = given().auth().oauth2(token(OWNER)).queryParam("maxResults", 100)
                 .get("/snapshots/" + id + "/blocks").then().statusCode(200).body("Blocks", hasSize(100))
                 .extract().path("NextToken");
-        given().auth().oauth2(token(OWNER)).queryParam("MaxResults", 100).queryParam("NextToken", next)
+        given().auth().oauth2(token(OWNER)).queryParam("maxResults", 100).queryParam("pageToken", next)
                 .get("/snapshots/" + id + "/blocks").then().statusCode(200).body("Blocks", hasSize(20),
                         "Blocks[0].BlockIndex", is(100), "NextToken", nullValue());
-        given().auth().oauth2(token(OWNER)).queryParam("MaxResults", 5).get("/snapshots/" + id + "/blocks")
-                .then().statusCode(400);
+        invalid(given().auth().oauth2(token(OWNER)).queryParam("maxResults", 5).get("/snapshots/" + id + "/blocks"),
+                "INVALID_PARAMETER_VALUE");
     }
 
     @Test

@@ -62,11 +62,47 @@ final class SnapshotFixture {
         put(account, snapshotId, index, data, sha(data)).then().statusCode(201);
     }
 
+    /** CompleteSnapshot on EBS's wire: the count and the LINEAR aggregate in headers, 202 {Status}. */
+    static Response completion(String account, String snapshotId, long changed, String aggregate) {
+        var request = given().auth().oauth2(token(account)).header("x-amz-ChangedBlocksCount", changed)
+                .header("x-amz-Checksum-Algorithm", "SHA256").header("x-amz-Checksum-Aggregation-Method", "LINEAR");
+        if (aggregate != null) {
+            request = request.header("x-amz-Checksum", aggregate);
+        }
+        return request.post("/snapshots/completion/" + snapshotId);
+    }
+
     static String complete(String account, String snapshotId, long changed, String aggregate) {
-        ObjectNode body = JSON.createObjectNode().put("ChangedBlocksCount", changed).put("Checksum", aggregate)
-                .put("ChecksumAlgorithm", "SHA256").put("ChecksumAggregationMethod", "LINEAR");
-        return given().auth().oauth2(token(account)).contentType(ContentType.JSON).body(body.toString())
-                .post("/snapshots/" + snapshotId + "/completion").then().statusCode(200).extract().path("Status");
+        return completion(account, snapshotId, changed, aggregate).then().statusCode(202).extract().path("Status");
+    }
+
+    /**
+     * A timestamp of the EBS wire: a JSON number of seconds since the epoch (rest-json's default). Read as a decimal:
+     * rest-assured's default float would round today's epoch seconds to about two minutes.
+     */
+    static Instant epochSeconds(io.restassured.path.json.JsonPath json, String path) {
+        Object value = json.using(new io.restassured.path.json.config.JsonPathConfig(
+                io.restassured.path.json.config.JsonPathConfig.NumberReturnType.BIG_DECIMAL)).get(path);
+        if (!(value instanceof Number number)) {
+            throw new AssertionError(path + " is not a JSON number: " + value);
+        }
+        return Instant.ofEpochMilli(new java.math.BigDecimal(number.toString()).movePointRight(3).longValue());
+    }
+
+    /** An EBS refusal: the model's status, x-amzn-ErrorType, and {Message, Reason} (no Reason: the shape has none). */
+    static void refusedAs(Response answer, int status, String type, String reason) {
+        answer.then().statusCode(status).header("x-amzn-ErrorType", type).contentType(ContentType.JSON)
+                .body("Message", org.hamcrest.Matchers.notNullValue(), "Reason", org.hamcrest.Matchers.is(reason),
+                        "Errors", org.hamcrest.Matchers.nullValue());
+    }
+
+    /** Another account's snapshot, or one that does not exist, on an EBS call. */
+    static void notFound(Response answer) {
+        refusedAs(answer, 404, "ResourceNotFoundException", "SNAPSHOT_NOT_FOUND");
+    }
+
+    static void invalid(Response answer, String reason) {
+        refusedAs(answer, 400, "ValidationException", reason);
     }
 
     /** Writes the blocks at indexes 0..n-1 and completes the snapshot with the right count and checksum. */

@@ -96,12 +96,36 @@ class SnapshotToolTest {
                 new byte[BLOCK], 0, BLOCK);
         assertEquals(block5HadData ? 4 : 3, child.blocksSent());
 
-        given().auth().oauth2(token(OWNER)).queryParam("FirstSnapshotId", parent.snapshotId())
-                .get("/snapshots/" + child.snapshotId() + "/changed-blocks").then().statusCode(200)
+        given().auth().oauth2(token(OWNER)).queryParam("firstSnapshotId", parent.snapshotId())
+                .get("/snapshots/" + child.snapshotId() + "/changedblocks").then().statusCode(200)
                 .body("ChangedBlocks.size()", org.hamcrest.Matchers.is(block5HadData ? 4 : 3));
         Path copy = dir.resolve("changed-copy.raw");
         Download.run(endpoint(), child.snapshotId(), copy, 4, null);
         assertEquals(-1, Files.mismatch(changed, copy));
+    }
+
+    /** The tool reads the EBS wire's refusals: the error type and Reason, and which of them are final. */
+    @Test
+    void theToolTellsEbsRefusalsApart() {
+        SnapshotEndpoint api = endpoint();
+        String id = api.startSnapshot(1, null, null, java.util.Map.of(), null).path("SnapshotId").asText();
+        byte[] data = block(9601);
+        SnapshotEndpoint.Refused outside = assertThrows(SnapshotEndpoint.Refused.class,
+                () -> api.putBlock(id, 2048, data, sha(data)));
+        assertEquals(400, outside.status);
+        assertEquals("ValidationException", outside.code);
+        assertEquals("INVALID_BLOCK", outside.reason);
+        // A block the object store lacks is final at once (upload it first), not retried as a conflict would be.
+        long started = System.nanoTime();
+        SnapshotEndpoint.Refused notUploaded = assertThrows(SnapshotEndpoint.Refused.class,
+                () -> api.referenceBlocks(id, java.util.List.of(new SnapshotEndpoint.BlockRef(0, sha(data)))));
+        assertEquals(SnapshotEndpoint.NOT_UPLOADED, notUploaded.code);
+        assertTrue(System.nanoTime() - started < 5_000_000_000L, "not retried");
+        SnapshotEndpoint.Refused strangers = assertThrows(SnapshotEndpoint.Refused.class,
+                () -> new SnapshotEndpoint(service.toString(), token(STRANGER)).complete(id, 0, aggregate(java.util.List.of())));
+        assertEquals(404, strangers.status);
+        assertEquals("SNAPSHOT_NOT_FOUND", strangers.reason);
+        assertEquals("completed", api.complete(id, 0, aggregate(java.util.List.of())));
     }
 
     @Test

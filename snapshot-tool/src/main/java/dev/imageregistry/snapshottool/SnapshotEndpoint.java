@@ -15,8 +15,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The snapshot-service's block API as the tool uses it. Transient failures (connection errors, 5xx such as
- * ServiceUnavailable while S3 is away) are retried with backoff; refusals (4xx) are not.
+ * The snapshot-service's block API as the tool uses it: the EBS direct APIs on EBS's wire (botocore's {@code ebs}
+ * model: camelCase query parameters, CompleteSnapshot's headers, errors as {@code x-amzn-ErrorType} and
+ * {@code {"Message", "Reason"}}), our additions to them (checksums in listings, download URLs, direct uploads), and
+ * EC2's DescribeSnapshots in EC2's JSON. Transient failures (connection errors, 5xx such as
+ * InternalServerException while S3 is away) are retried with backoff; refusals (4xx) are not.
  *
  * <p>Blocks go through {@link HttpURLConnection}: blocking I/O on the calling worker thread, bodies streamed
  * straight between the socket and the worker's own 512 KiB buffer, connections kept alive. java.net.http's
@@ -47,15 +50,20 @@ public final class SnapshotEndpoint {
         this.token = token;
     }
 
-    /** A refusal by the service, with its EC2 error code. */
+    /**
+     * A refusal by the service: its code is EBS's error type (ValidationException, ...) on the EBS calls, with the
+     * model's Reason when the type has one, and EC2's code on DescribeSnapshots.
+     */
     public static final class Refused extends RuntimeException {
         public final int status;
         public final String code;
+        public final String reason;
 
-        Refused(int status, String code, String message) {
-            super(code + ": " + message);
+        Refused(int status, String code, String reason, String message) {
+            super(code + (reason == null ? "" : " (" + reason + ")") + ": " + message);
             this.status = status;
             this.code = code;
+            this.reason = reason;
         }
     }
 
@@ -97,7 +105,7 @@ public final class SnapshotEndpoint {
         JsonNode found = json(send("GET", "/snapshots?SnapshotId=" + enc(snapshotId), null, null));
         JsonNode list = found.path("Snapshots");
         if (list.isEmpty()) {
-            throw new Refused(400, "InvalidSnapshot.NotFound", snapshotId);
+            throw new Refused(400, "InvalidSnapshot.NotFound", null, snapshotId);
         }
         return list.get(0);
     }
@@ -116,8 +124,11 @@ public final class SnapshotEndpoint {
     public record BlockUpload(int index, String checksum, boolean stored, String url, Map<String, String> headers) {
     }
 
-    /** The block-uploads answer's error code when a referenced block is not in the object store. */
-    public static final String NOT_UPLOADED = "InvalidBlock.NotUploaded";
+    /**
+     * block-references' refusal when a referenced block is not in the object store: its only conflict (it appends no
+     * event, so it never loses an optimistic race).
+     */
+    public static final String NOT_UPLOADED = "ConflictException";
 
     /** Direct upload, step 1: Stored, or a signed PUT, for each block (at most 100). */
     public List<BlockUpload> blockUploads(String snapshotId, List<BlockRef> blocks) {
@@ -214,11 +225,12 @@ public final class SnapshotEndpoint {
         }
     }
 
+    /** CompleteSnapshot: the count and the LINEAR aggregate go in headers, the body is empty (EBS's wire). */
     public String complete(String snapshotId, long changedBlocks, String aggregateChecksum) {
-        var body = JSON.createObjectNode().put("ChangedBlocksCount", changedBlocks).put("Checksum", aggregateChecksum)
-                .put("ChecksumAlgorithm", "SHA256").put("ChecksumAggregationMethod", "LINEAR");
-        return json(send("POST", "/snapshots/" + snapshotId + "/completion", jsonBody(body), null))
-                .path("Status").asText();
+        Body headers = new Body(null, new byte[0], Map.of("x-amz-ChangedBlocksCount", Long.toString(changedBlocks),
+                "x-amz-Checksum", aggregateChecksum, "x-amz-Checksum-Algorithm", "SHA256",
+                "x-amz-Checksum-Aggregation-Method", "LINEAR"));
+        return json(send("POST", "/snapshots/completion/" + snapshotId, headers, null)).path("Status").asText();
     }
 
     /** Every written block of a snapshot, following NextToken. */
@@ -231,8 +243,8 @@ public final class SnapshotEndpoint {
         List<Block> blocks = new ArrayList<>();
         String next = null;
         do {
-            String query = (withDownloadUrls ? "?WithDownloadUrls=true&MaxResults=" + URL_PAGE : "?MaxResults=10000")
-                    + (next == null ? "" : "&NextToken=" + enc(next));
+            String query = (withDownloadUrls ? "?withDownloadUrls=true&maxResults=" + URL_PAGE : "?maxResults=10000")
+                    + (next == null ? "" : "&pageToken=" + enc(next));
             JsonNode page = json(send("GET", "/snapshots/" + snapshotId + "/blocks" + query, null, null));
             blocks.addAll(blocks(page));
             next = page.path("NextToken").asText(null);
@@ -242,8 +254,8 @@ public final class SnapshotEndpoint {
 
     /** One page of blocks from {@code startingIndex} on, with freshly signed download URLs. */
     public List<Block> blocksWithFreshUrls(String snapshotId, int startingIndex, int maxResults) {
-        return blocks(json(send("GET", "/snapshots/" + snapshotId + "/blocks?WithDownloadUrls=true&MaxResults="
-                + maxResults + "&StartingBlockIndex=" + startingIndex, null, null)));
+        return blocks(json(send("GET", "/snapshots/" + snapshotId + "/blocks?withDownloadUrls=true&maxResults="
+                + maxResults + "&startingBlockIndex=" + startingIndex, null, null)));
     }
 
     private static final int URL_PAGE = 1000;
@@ -342,7 +354,7 @@ public final class SnapshotEndpoint {
 
     /** Reads the block's data into {@code into} (a worker's reusable buffer) and returns its x-amz-Checksum. */
     public String getBlock(String snapshotId, Block block, byte[] into) {
-        Answer answer = send("GET", "/snapshots/" + snapshotId + "/blocks/" + block.index() + "?BlockToken="
+        Answer answer = send("GET", "/snapshots/" + snapshotId + "/blocks/" + block.index() + "?blockToken="
                 + enc(block.token()), null, into);
         if (answer.length() != into.length) {
             throw new IllegalStateException("block " + block.index() + " is " + answer.length() + " bytes");
@@ -390,7 +402,7 @@ public final class SnapshotEndpoint {
                 + " attempts: " + lastFailure.getMessage(), lastFailure);
     }
 
-    /** A 5xx, 409 or 429: worth another attempt. */
+    /** A 5xx, a 409 (a lost race) or throttling (429, RequestThrottledException): worth another attempt. */
     private static final class Transient extends Exception {
         Transient(String message) {
             super(message);
@@ -408,7 +420,9 @@ public final class SnapshotEndpoint {
             http.setDoOutput(true);
             // Fixed length: the body goes to the socket as it is, not copied into a buffer to be measured first.
             http.setFixedLengthStreamingMode(body.bytes().length);
-            http.setRequestProperty("Content-Type", body.contentType());
+            if (body.contentType() != null) {
+                http.setRequestProperty("Content-Type", body.contentType());
+            }
             body.headers().forEach(http::setRequestProperty);
             try (OutputStream out = http.getOutputStream()) {
                 out.write(body.bytes());
@@ -433,18 +447,27 @@ public final class SnapshotEndpoint {
         try (InputStream in = http.getErrorStream()) {
             error = in == null ? new byte[0] : in.readAllBytes();
         }
-        String code = "HTTP" + status;
+        String ebsType = http.getHeaderField("x-amzn-ErrorType");
+        String code = ebsType != null ? ebsType.replaceAll(":.*", "") : "HTTP" + status;
+        String reason = null;
         String message = new String(error, StandardCharsets.UTF_8);
         try {
-            JsonNode parsed = JSON.readTree(error).path("Errors").path(0);
-            code = parsed.path("Code").asText(code);
-            message = parsed.path("Message").asText(message);
+            JsonNode parsed = JSON.readTree(error);
+            if (ebsType != null) {
+                message = parsed.path("Message").asText(message);
+                reason = parsed.path("Reason").asText(null);
+            } else {
+                code = parsed.path("Errors").path(0).path("Code").asText(code);
+                message = parsed.path("Errors").path(0).path("Message").asText(message);
+            }
         } catch (IOException e) {
-            // not an EC2 error body: keep the raw text
+            // not a JSON error body: keep the raw text
         }
         // A block not in the object store: asking again changes nothing, the caller has to upload it first.
-        if (status < 500 && (status != 409 || NOT_UPLOADED.equals(code)) && status != 429) {
-            throw new Refused(status, code, message);
+        boolean notUploaded = status == 409 && path.endsWith("/block-references");
+        boolean throttled = status == 429 || "RequestThrottledException".equals(code);
+        if (status < 500 && (status != 409 || notUploaded) && !throttled) {
+            throw new Refused(status, code, reason, message);
         }
         throw new Transient(code + ": " + message);
     }

@@ -1,11 +1,7 @@
 package dev.imageregistry.gateway.ec2;
 
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,6 +11,8 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.imageregistry.gateway.ebs.EbsEndpoint;
+import dev.imageregistry.gateway.ebs.EbsRefusal;
 import dev.imageregistry.gateway.limits.RequestLimits;
 import dev.imageregistry.gateway.regions.RegionForwarding;
 import dev.imageregistry.gateway.regions.Regions;
@@ -26,10 +24,10 @@ import dev.imageregistry.gateway.sts.CallerIdentity;
 import dev.imageregistry.gateway.wire.AwsError;
 import dev.imageregistry.gateway.wire.HttpRefusals;
 import dev.imageregistry.gateway.wire.QueryParameters;
+import dev.imageregistry.gateway.wire.RequestCounts;
 import dev.imageregistry.gateway.wire.RequestIds;
 import dev.imageregistry.gateway.wire.WireShape;
 import dev.imageregistry.gateway.wire.XmlAnswer;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -45,7 +43,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The Region's AWS endpoint for the Query protocols: {@code GET /?Action=…} and form-encoded {@code POST /}, EC2
- * (API 2016-11-15) and STS (2011-06-15). Each request is verified (SigV4), passed on unchanged when it is signed for
+ * (API 2016-11-15) and STS (2011-06-15); EBS direct's REST paths ({@code /snapshots…}) are {@link EbsEndpoint}'s. Each request is verified (SigV4), passed on unchanged when it is signed for
  * another Region, and otherwise read, run and answered by the action's declaration.
  *
  * <p>A route of Vert.x' router, not a JAX-RS resource: a request is served from start to end on the event loop that
@@ -74,10 +72,10 @@ public class AwsEndpoint {
     private final RequestLimits limits;
     private final long maxBodyBytes;
     private final int maxUriLength;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final RequestCounts counts;
 
     public AwsEndpoint(AccessKeys keys, Regions regions, RegionForwarding forwarding, Ec2Actions ec2, CallerIdentity sts,
-            MeterRegistry metrics, RequestLimits limits,
+            MeterRegistry metrics, RequestCounts counts, RequestLimits limits,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBodySize,
             @ConfigProperty(name = "gateway.limits.max-uri-length", defaultValue = "16384") int maxUriLength) {
         this.signatures = new SignatureV4(keys::find, Clock.systemUTC());
@@ -86,6 +84,7 @@ public class AwsEndpoint {
         this.ec2 = ec2;
         this.sts = sts;
         this.metrics = metrics;
+        this.counts = counts;
         this.limits = limits;
         this.maxBodyBytes = maxBodySize.asLongValue();
         this.maxUriLength = maxUriLength;
@@ -132,7 +131,7 @@ public class AwsEndpoint {
 
     /** Verifies, routes and runs a request; the future fails with what to refuse it with. */
     private Future<Void> respond(HttpServerRequest http, byte[] body, Exchange exchange) {
-        SignedRequest request = new SignedRequest(http.method().name(), http.path(), http.query(), headers(http), body);
+        SignedRequest request = new SignedRequest(http.method().name(), http.path(), http.query(), SignedRequest.headers(http.headers()), body);
         String contentType = String.valueOf(request.header("content-type"));
         Map<String, String> parameters = QueryParameters.decode(http.query(),
                 contentType.startsWith("application/x-www-form-urlencoded") ? body : null);
@@ -236,7 +235,11 @@ public class AwsEndpoint {
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
             response.endHandler(ignored -> context.request().connection().close());
         }
-        send(response, refusal.status(), XmlAnswer.EC2.error(refusal, requestId), requestId);
+        if (EbsEndpoint.serves(context.request().path())) {
+            EbsRefusal.send(response, refusal, requestId); // EBS direct's paths are refused in its shape, even here
+        } else {
+            send(response, refusal.status(), XmlAnswer.EC2.error(refusal, requestId), requestId);
+        }
     }
 
     private void refuseDeclaredTooLarge(RoutingContext context) {
@@ -274,20 +277,7 @@ public class AwsEndpoint {
 
     /** Counted by action name only for actions that exist here: a client's made-up names must not grow the metrics. */
     private void count(String action, int status) {
-        String known = ec2.answers(action) || sts.answers(action) ? action : "other";
-        String key = known + ' ' + status;
-        Counter counter = counters.get(key);
-        if (counter == null) {
-            counter = counters.computeIfAbsent(key, k -> metrics.counter("imageregistry_gateway_requests_total",
-                    "action", known, "status", String.valueOf(status)));
-        }
-        counter.increment();
+        counts.count(ec2.answers(action) || sts.answers(action) ? action : "other", status);
     }
 
-    private static Map<String, List<String>> headers(HttpServerRequest http) {
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        http.headers().forEach(e -> headers.computeIfAbsent(e.getKey().toLowerCase(), k -> new ArrayList<>(1))
-                .add(e.getValue()));
-        return headers;
-    }
 }

@@ -15,8 +15,8 @@ import io.vertx.ext.web.RoutingContext;
  * hash and the form's parameters read the same bytes without another copy. A body over the limit is refused as it arrives (413), one
  * that cannot be read (the connection failed) with 400.
  */
-final class RequestBody {
-    static final byte[] NONE = new byte[0];
+public final class RequestBody {
+    public static final byte[] NONE = new byte[0];
     private static final int INITIAL_LIMIT = 64 * 1024;
 
     private final long limit;
@@ -32,7 +32,7 @@ final class RequestBody {
     }
 
     /** The body's bytes, or a failure with the refusal to answer ({@link HttpRefusals}). */
-    static Future<byte[]> read(RoutingContext context, long limit) {
+    public static Future<byte[]> read(RoutingContext context, long limit) {
         HttpServerRequest request = context.request();
         if (request.isEnded()) {
             // Read already by a handler before this one (none does today): take what it kept.
@@ -76,7 +76,7 @@ final class RequestBody {
     }
 
     /** The declared {@code Content-Length}, or -1 (chunked, or not a number: HTTP's decoder refuses that earlier). */
-    static long declaredLength(HttpServerRequest request) {
+    public static long declaredLength(HttpServerRequest request) {
         String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (declared == null) {
             return -1;

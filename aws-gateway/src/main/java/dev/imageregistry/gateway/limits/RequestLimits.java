@@ -40,12 +40,23 @@ public class RequestLimits {
 
     /** Takes one request of the account's bucket for the action, or refuses it as EC2 does. */
     public void admit(String account, String action) {
-        ActionClass actionClass = ActionClass.ofAction(action);
-        if (!limits.admit(account, actionClass)) {
-            if (metrics != null) {
-                metrics.counter("imageregistry_gateway_throttled_total", "class", actionClass.key()).increment();
-            }
+        if (!admits(account, action)) {
             throw new AwsError(503, "RequestLimitExceeded", "Request limit exceeded.");
         }
+    }
+
+    /**
+     * Takes one request of the account's bucket for the action (EBS direct's block calls have a class of their own,
+     * {@link ActionClass#BLOCKS}); false, and counted, when the bucket is empty: the caller refuses in its API's shape.
+     */
+    public boolean admits(String account, String action) {
+        ActionClass actionClass = ActionClass.ofAction(action);
+        if (limits.admit(account, actionClass)) {
+            return true;
+        }
+        if (metrics != null) {
+            metrics.counter("imageregistry_gateway_throttled_total", "class", actionClass.key()).increment();
+        }
+        return false;
     }
 }

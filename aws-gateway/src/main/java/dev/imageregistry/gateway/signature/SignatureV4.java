@@ -115,6 +115,30 @@ public final class SignatureV4 {
         }
         Signature signature = claim.signature;
         Refusals refusals = Refusals.of(signature == null ? fallbackService : signature.service());
+        return verify(request, signature, refusals, null);
+    }
+
+    /**
+     * The verified caller of a request to one REST service ({@code ebs}): the signature must be scoped to that
+     * service, and every refusal is that service's. {@code request.body()} holds the body, or is null when the body is
+     * passed on as it arrives, unread: then {@code streamedBodyHash} is the body's SHA-256 (lower-case hex) as
+     * something the receiver of the body checks vouches for it, or null when nothing does (see
+     * {@link #payloadHashes}).
+     */
+    public Caller verifyFor(String service, SignedRequest request, Claim claim, String streamedBodyHash) {
+        Refusals refusals = Refusals.of(service);
+        if (claim.unreadable != null) {
+            // Every part that cannot be read is an incomplete signature, whichever service words it.
+            throw refusals.incomplete(claim.unreadable.getMessage());
+        }
+        Signature signature = claim.signature;
+        if (signature != null && !service.equals(signature.service())) {
+            throw refusals.scope("Credential should be scoped to correct service: '" + service + "'.");
+        }
+        return verify(request, signature, refusals, streamedBodyHash);
+    }
+
+    private Caller verify(SignedRequest request, Signature signature, Refusals refusals, String streamedBodyHash) {
         if (signature == null) {
             throw refusals.missing();
         }
@@ -136,8 +160,7 @@ public final class SignatureV4 {
                 throw refusals.expired("Request has expired.");
             }
         } else if (Duration.between(signedAt, now).abs().compareTo(MAX_SKEW) > 0) {
-            throw refusals.expired("Request has expired: it is dated " + signature.amzDate()
-                    + ", more than 15 minutes from the server's time " + AMZ_DATE.format(now.atOffset(ZoneOffset.UTC)) + ".");
+            throw refusals.skewed(signature.amzDate(), signedAt, now);
         }
         AccessKey key = keys.apply(signature.accessKeyId());
         if (key == null) {
@@ -145,7 +168,7 @@ public final class SignatureV4 {
         }
         byte[] signingKey = signingKey(key, signature);
         boolean matches = false;
-        for (String payloadHash : payloadHashes(request, signature)) {
+        for (String payloadHash : payloadHashes(request, signature, refusals, streamedBodyHash)) {
             String stringToSign = ALGORITHM + "\n" + signature.amzDate() + "\n" + signature.date() + "/"
                     + signature.region() + "/" + signature.service() + "/aws4_request\n"
                     + HEX.formatHex(sha256(canonicalRequest(request, signature, payloadHash).getBytes(StandardCharsets.UTF_8)));
@@ -156,6 +179,11 @@ public final class SignatureV4 {
             throw refusals.mismatch();
         }
         return new Caller(key.accessKeyId(), key.account(), key.userName(), signature.region(), signature.service());
+    }
+
+    /** The time format of the signature's date, for the messages that quote it. */
+    static String amzDate(Instant instant) {
+        return AMZ_DATE.format(instant.atOffset(ZoneOffset.UTC));
     }
 
     private static Instant signedAt(Signature signature, Refusals refusals) {
@@ -215,18 +243,33 @@ public final class SignatureV4 {
      * What the body's hash may be in the canonical request. A header-signed request names it in
      * {@code x-amz-content-sha256} (then it must be the body's), or it is the body's; a presigned URL's is the body's
      * or, as the SDKs presign, {@code UNSIGNED-PAYLOAD}.
+     *
+     * <p>A body passed on unread (null in the request) has no hash of its own here: what stands for it is the hash
+     * vouched for by whoever checks the body after this ({@code streamedBodyHash}), and with nothing vouching only
+     * {@code UNSIGNED-PAYLOAD} can verify.
      */
-    private static List<String> payloadHashes(SignedRequest request, Signature signature) {
+    private static List<String> payloadHashes(SignedRequest request, Signature signature, Refusals refusals,
+            String streamedBodyHash) {
+        boolean streamed = request.body() == null;
         String declared = request.header("x-amz-content-sha256");
         if (declared != null) {
             if (!declared.equals(UNSIGNED_PAYLOAD)) {
-                String actual = HEX.formatHex(sha256(request.body()));
-                if (!actual.equalsIgnoreCase(declared)) {
-                    throw new AwsError(400, "XAmzContentSHA256Mismatch",
-                            "The provided 'x-amz-content-sha256' header does not match what was computed.");
+                String actual = streamed ? streamedBodyHash : HEX.formatHex(sha256(request.body()));
+                if (actual == null || !actual.equalsIgnoreCase(declared)) {
+                    throw refusals.contentMismatch(streamed);
                 }
             }
             return List.of(declared);
+        }
+        if (streamed) {
+            List<String> hashes = new ArrayList<>(2);
+            if (streamedBodyHash != null) {
+                hashes.add(streamedBodyHash);
+            }
+            if (signature.presigned()) {
+                hashes.add(UNSIGNED_PAYLOAD);
+            }
+            return hashes;
         }
         String body = HEX.formatHex(sha256(request.body()));
         return signature.presigned() ? List.of(body, UNSIGNED_PAYLOAD) : List.of(body);

@@ -2,11 +2,8 @@ package dev.imageregistry.gateway.benchmark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +12,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -79,7 +75,7 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
             JSON.writerWithDefaultPrettyPrinter().writeValue(keysFile.toFile(), keys);
 
             int port = FreePort.next();
-            Path app = copyOfRegistryApp(directory);
+            Path app = PackagedService.copyOfApp("registry-service", directory);
             log = Path.of("target", "benchmark-registry.log").toAbsolutePath();
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             command.addAll(List.of(REGISTRY_JVM.trim().split("\\s+")));
@@ -105,7 +101,7 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
             Process started = registry;
             Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "benchmark-registry-kill"));
             String registryUrl = "http://127.0.0.1:" + port;
-            awaitReady(registryUrl, Duration.ofMinutes(3));
+            PackagedService.awaitReady("registry-service", registry, registryUrl, Duration.ofMinutes(3), log);
 
             Map<String, String> config = new HashMap<>();
             config.put("gateway.region", REGION);
@@ -155,74 +151,11 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        if (registry != null && registry.isAlive()) {
-            registry.destroy(); // SIGTERM: Quarkus stops gracefully
-            try {
-                if (!registry.waitFor(20, TimeUnit.SECONDS)) {
-                    registry.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                registry.destroyForcibly();
-            }
-        }
+        PackagedService.stop(registry);
         // The broker and PostgreSQL are local-infra's, stopped by its shutdown hook with the JVM.
     }
 
-    /**
-     * The registry's packaged application, copied first: a build of registry-service running beside the benchmark
-     * (on a shared machine) must not replace its jars under the running process.
-     */
-    private static Path copyOfRegistryApp(Path directory) throws IOException {
-        String root = System.getProperty("project.root", "..");
-        Path source = Path.of(root, "registry-service", "target", "quarkus-app").toAbsolutePath().normalize();
-        if (!Files.isRegularFile(source.resolve("quarkus-run.jar"))) {
-            throw new IllegalStateException(source.resolve("quarkus-run.jar") + " is missing: build it first with "
-                    + "./mvnw -B -q -o install -DskipTests -pl registry-service -am");
-        }
-        Path target = directory.resolve("registry-app");
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Path copy = target.resolve(source.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(copy);
-                } else {
-                    Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-        return target;
-    }
 
-    private void awaitReady(String url, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (!registry.isAlive()) {
-                throw new IllegalStateException("the registry-service exited with " + registry.exitValue() + "; see " + log);
-            }
-            try {
-                HttpURLConnection connection = (HttpURLConnection) URI.create(url + "/q/health/ready").toURL().openConnection();
-                connection.setConnectTimeout(1000);
-                connection.setReadTimeout(2000);
-                int status = connection.getResponseCode();
-                connection.disconnect();
-                if (status == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the registry-service was not ready within " + timeout + "; see " + log);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-    }
 
     private static String random(String alphabet, int length) {
         SecureRandom random = new SecureRandom();

@@ -191,6 +191,33 @@ class AwsEndpointTest {
         assertSignedRefusal(signed("Action=DescribeImages&Version=2016-11-15", "ec2", "ap-south-1"), 401, "AuthFailure");
     }
 
+    @Test
+    void ebsDirectFindsTheSnapshotServiceUnreachableAndSaysSoInItsShape() throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + endpoint.getPort() + "/snapshots/snap-0123456789abcdef0/blocks");
+        SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r.identity(AwsCredentialsIdentity.create(KEY_ID, SECRET))
+                .request(SdkHttpRequest.builder().method(SdkHttpMethod.GET).uri(uri).build())
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "ebs")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")).request();
+        HttpRequest.Builder http = HttpRequest.newBuilder(uri).GET();
+        signed.forEachHeader((name, values) -> {
+            if (!name.equalsIgnoreCase("Host")) {
+                values.forEach(value -> http.header(name, value));
+            }
+        });
+        HttpResponse<String> answer = CLIENT.send(http.build(), HttpResponse.BodyHandlers.ofString());
+        // The model's InternalServerException, as a 503: the SDKs and the aws CLI retry it.
+        assertEquals(503, answer.statusCode(), answer.body());
+        assertEquals("InternalServerException", answer.headers().firstValue("x-amzn-ErrorType").orElse(null));
+        assertEquals("application/json", answer.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(answer.body().contains("\"Message\":\"The Region's snapshot-service is not reachable"), answer.body());
+
+        // The HTTP layer's refusals of an EBS path are in EBS's shape too.
+        String tooLarge = raw("PUT /snapshots/snap-0123456789abcdef0/blocks/0 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Length: " + (2 * LIMIT) + "\r\n\r\n", new byte[2 * LIMIT], false);
+        assertTrue(tooLarge.startsWith("HTTP/1.1 413 ") && tooLarge.contains("x-amzn-ErrorType: InvalidRequest")
+                && tooLarge.contains("{\"message\":\"The request body is larger"), tooLarge);
+    }
+
     // --- helpers
 
     private static void refusal(Response response, int status, String code) {

@@ -3,6 +3,7 @@ package dev.imageregistry.gateway.signature;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -164,6 +165,99 @@ class SignatureV4Test {
         assertEquals("111111111111", verifier.verify(signed, "ebs").account());
     }
 
+    // --- EBS direct (rest-json, service scope ebs)
+
+    static final byte[] BLOCK = block(524_288);
+    static final String BLOCK_CHECKSUM = java.util.Base64.getEncoder().encodeToString(SignatureV4.sha256(BLOCK));
+    static final String BLOCK_PATH = "/snapshots/snap-0123456789abcdef0/blocks/7";
+
+    @Test
+    void aBlockSentWithAnUnsignedPayloadIsAcceptedUnreadWhateverItsChecksum() {
+        SignedRequest signed = signBlock(KEY, NOW, false, BLOCK_CHECKSUM);
+        assertEquals("UNSIGNED-PAYLOAD", signed.header("x-amz-content-sha256"));
+        SignedRequest streamed = streamed(signed);
+        Caller caller = verifier.verifyFor("ebs", streamed, SignatureV4.claim(streamed), hex(SignatureV4.sha256(BLOCK)));
+        assertEquals("111111111111", caller.account());
+        assertEquals("ebs", caller.service());
+        // The block is covered by its checksum alone, as in AWS: the snapshot-service checks it.
+        verifier.verifyFor("ebs", streamed, SignatureV4.claim(streamed), null);
+        // The checksum header is signed (the SDKs sign every x-amz-* header): another one is another request.
+        SignedRequest altered = withHeader(streamed, "x-amz-checksum", java.util.Base64.getEncoder()
+                .encodeToString(SignatureV4.sha256(new byte[524_288])));
+        assertEbsRefused("InvalidSignatureException", 403, altered, null);
+    }
+
+    @Test
+    void aBlockWithASignedBodyHashIsCheckedAgainstItsChecksumNotRead() {
+        SignedRequest signed = signBlock(KEY, NOW, true, BLOCK_CHECKSUM);
+        String declared = signed.header("x-amz-content-sha256");
+        assertEquals(hex(SignatureV4.sha256(BLOCK)), declared);
+        SignedRequest streamed = streamed(signed);
+        // x-amz-Checksum vouches for the body (the snapshot-service checks the block against it before storing it).
+        assertEquals("111111111111", verifier.verifyFor("ebs", streamed, SignatureV4.claim(streamed), declared).account());
+        // A checksum that names another body than the one signed: refused before anything is sent on.
+        assertEbsRefused("XAmzContentSHA256Mismatch", 400, streamed, hex(SignatureV4.sha256(new byte[524_288])));
+        // Nothing vouching for the body: its signed hash cannot be checked, so it is not taken on trust.
+        assertEbsRefused("XAmzContentSHA256Mismatch", 400, streamed, null);
+    }
+
+    @Test
+    void aStartSnapshotBodyIsHashedAsRead() {
+        byte[] json = "{\"VolumeSize\":8,\"ClientToken\":\"a2f7c9e0-1b3d-4e5f-8a9b-0c1d2e3f4a5b\",\"Timeout\":60}"
+                .getBytes(StandardCharsets.UTF_8);
+        SignedRequest signed = signEbs(KEY, SdkHttpMethod.POST, "http://127.0.0.1:8080/snapshots", Map.of("Content-Type",
+                "application/json"), json, true, NOW, "ebs");
+        assertEquals("111111111111", verifier.verifyFor("ebs", signed, SignatureV4.claim(signed), null).account());
+        byte[] larger = new String(json, StandardCharsets.UTF_8).replace("8", "16").getBytes(StandardCharsets.UTF_8);
+        assertEbsRefused("XAmzContentSHA256Mismatch", 400, new SignedRequest(signed.method(), signed.rawPath(),
+                signed.rawQuery(), signed.headers(), larger), null);
+        // botocore names no hash in a header (it hashes the body into the signature alone): another body, another signature.
+        Map<String, List<String>> botocoreStyle = new LinkedHashMap<>(signed.headers());
+        botocoreStyle.remove("x-amz-content-sha256");
+        assertEbsRefused("InvalidSignatureException", 403, new SignedRequest(signed.method(), signed.rawPath(),
+                signed.rawQuery(), botocoreStyle, larger), null);
+    }
+
+    @Test
+    void ebsRefusesAWrongOrUnknownKeyAsAwsDoes() {
+        AccessKey wrong = new AccessKey(KEY.accessKeyId(), KEY.secretAccessKey() + "x", KEY.account(), null);
+        SignedRequest wrongSecret = streamed(signBlock(wrong, NOW, false, BLOCK_CHECKSUM));
+        AwsError mismatch = assertEbsRefused("InvalidSignatureException", 403, wrongSecret, null);
+        assertTrue(mismatch.getMessage().startsWith("The request signature we calculated does not match"), mismatch.getMessage());
+        AccessKey stranger = new AccessKey("AKIAUNKNOWN000000000", KEY.secretAccessKey(), KEY.account(), null);
+        assertEbsRefused("UnrecognizedClientException", 403, streamed(signBlock(stranger, NOW, false, BLOCK_CHECKSUM)), null);
+    }
+
+    @Test
+    void ebsRefusesAStaleOrEarlyRequestWithAwssSignatureExpired() {
+        AwsError expired = assertEbsRefused("InvalidSignatureException", 403,
+                streamed(signBlock(KEY, NOW.minus(Duration.ofMinutes(16)), false, BLOCK_CHECKSUM)), null);
+        // AWS's words: botocore and the aws CLI show them as they are.
+        assertEquals("Signature expired: 20261203T124400Z is now earlier than 20261203T124500Z (20261203T130000Z - 15 min.)",
+                expired.getMessage());
+        AwsError early = assertEbsRefused("InvalidSignatureException", 403,
+                streamed(signBlock(KEY, NOW.plus(Duration.ofMinutes(16)), false, BLOCK_CHECKSUM)), null);
+        assertEquals("Signature not yet current: 20261203T131600Z is still later than 20261203T131500Z (20261203T130000Z"
+                + " + 15 min.)", early.getMessage());
+        verifier.verifyFor("ebs", streamed(signBlock(KEY, NOW.minus(Duration.ofMinutes(14)), false, BLOCK_CHECKSUM)),
+                SignatureV4.claim(streamed(signBlock(KEY, NOW.minus(Duration.ofMinutes(14)), false, BLOCK_CHECKSUM))), null);
+    }
+
+    @Test
+    void ebsRefusesAMissingUnreadableOrOtherServicesSignature() {
+        SignedRequest signed = streamed(signBlock(KEY, NOW, false, BLOCK_CHECKSUM));
+        Map<String, List<String>> none = new LinkedHashMap<>(signed.headers());
+        none.remove("authorization");
+        assertEbsRefused("MissingAuthenticationTokenException", 403, new SignedRequest(signed.method(), signed.rawPath(),
+                null, none, null), null);
+        assertEbsRefused("IncompleteSignatureException", 400, withHeader(signed, "authorization",
+                "AWS4-HMAC-SHA256 Credential=x"), null);
+        SignedRequest forEc2 = signEbs(KEY, SdkHttpMethod.GET, "http://127.0.0.1:8080" + BLOCK_PATH + "?blockToken=abc",
+                Map.of(), null, true, NOW, "ec2");
+        AwsError scope = assertEbsRefused("InvalidSignatureException", 403, forEc2, null);
+        assertTrue(scope.getMessage().contains("'ebs'"), scope.getMessage());
+    }
+
     // --- signing with the SDK
 
     private void assertRefused(String code, int status, SignedRequest request) {
@@ -211,6 +305,57 @@ class SignatureV4Test {
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "ebs").putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
                 .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, Clock.fixed(NOW, ZoneOffset.UTC)));
         return asReceived(signed.request(), new byte[0]);
+    }
+
+    private AwsError assertEbsRefused(String code, int status, SignedRequest request, String streamedBodyHash) {
+        AwsError error = assertThrows(AwsError.class,
+                () -> verifier.verifyFor("ebs", request, SignatureV4.claim(request), streamedBodyHash));
+        assertEquals(code, error.code(), error.getMessage());
+        assertEquals(status, error.status());
+        return error;
+    }
+
+    /** PutSnapshotBlock as an SDK signs it: over https with an unsigned payload, or with the body's hash signed. */
+    static SignedRequest signBlock(AccessKey key, Instant at, boolean payloadSigning, String checksum) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-amz-Data-Length", "524288");
+        headers.put("x-amz-Checksum", checksum);
+        headers.put("x-amz-Checksum-Algorithm", "SHA256");
+        headers.put("Content-Type", "application/octet-stream");
+        return signEbs(key, SdkHttpMethod.PUT, (payloadSigning ? "http" : "https") + "://127.0.0.1:8080" + BLOCK_PATH,
+                headers, BLOCK, payloadSigning, at, "ebs");
+    }
+
+    static SignedRequest signEbs(AccessKey key, SdkHttpMethod method, String uri, Map<String, String> headers, byte[] body,
+            boolean payloadSigning, Instant at, String service) {
+        SdkHttpRequest.Builder http = SdkHttpRequest.builder().method(method).uri(URI.create(uri));
+        headers.forEach(http::putHeader);
+        var signed = AwsV4HttpSigner.create().sign(r -> {
+            r.identity(AwsCredentialsIdentity.create(key.accessKeyId(), key.secretAccessKey())).request(http.build())
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, payloadSigning)
+                    .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, Clock.fixed(at, ZoneOffset.UTC));
+            if (body != null) {
+                r.payload(ContentStreamProvider.fromByteArray(body));
+            }
+        });
+        return asReceived(signed.request(), body == null ? new byte[0] : body);
+    }
+
+    /** The request as the EBS route sees a block it passes on: its body not read. */
+    private static SignedRequest streamed(SignedRequest request) {
+        return new SignedRequest(request.method(), request.rawPath(), request.rawQuery(), request.headers(), null);
+    }
+
+    private static byte[] block(int size) {
+        byte[] block = new byte[size];
+        new java.util.Random(7).nextBytes(block);
+        return block;
+    }
+
+    private static String hex(byte[] bytes) {
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     /** The request as the gateway's HTTP server would see it arrive. */

@@ -99,6 +99,12 @@ class LocalStackIT {
 
     @Test
     @Order(2)
+    void aDiskInAndOutWithAwsEbs() throws Exception {
+        new EbsWalkthrough(new AwsCli(dataDir, gateway())).run(work);
+    }
+
+    @Test
+    @Order(2)
     void theStoryWithTheJavaSdk() throws Exception {
         try (SdkStory story = new SdkStory(new AwsClients(gateway(), dataDir), east.endpoint(SNAPSHOT),
                 tokens().get("TOKEN_A"))) {

@@ -218,11 +218,30 @@ public abstract class ServiceConventionsContract {
     }
 
     private static void refusedAsInvalid(String request, List<String> accepted, io.restassured.response.Response answer) {
-        String code = answer.getContentType() != null && answer.getContentType().contains("json")
-                ? answer.jsonPath().getString("Errors[0].Code") : null;
-        if (answer.statusCode() != 400 || !"InvalidParameterValue".equals(code)) {
+        String code = errorCodeOf(answer);
+        if (answer.statusCode() != 400 || !INVALID_PARAMETER.contains(code)) {
             accepted.add(request + " -> " + answer.statusCode() + " " + code);
         }
+    }
+
+    /** A bad parameter in either API's terms: EC2's code, or EBS's error type and Reason (the EBS direct APIs). */
+    private static final List<String> INVALID_PARAMETER = List.of("InvalidParameterValue",
+            "ValidationException INVALID_PARAMETER_VALUE");
+
+    /**
+     * The error an answer carries: EC2's {@code Errors[0].Code}, or, for the EBS direct APIs (rest-json), the
+     * {@code x-amzn-ErrorType} header with the body's {@code Reason}; null when it is not an error answer.
+     */
+    private static String errorCodeOf(io.restassured.response.Response answer) {
+        if (answer.getContentType() == null || !answer.getContentType().contains("json") || answer.statusCode() < 400) {
+            return null;
+        }
+        String ebsType = answer.getHeader("x-amzn-ErrorType");
+        if (ebsType != null) {
+            String reason = answer.jsonPath().getString("Reason");
+            return ebsType + (reason == null ? "" : " " + reason);
+        }
+        return answer.jsonPath().getString("Errors[0].Code");
     }
 
     /** The first text field of an operation's JSON request body, from its schema in the OpenAPI document. */
@@ -273,9 +292,12 @@ public abstract class ServiceConventionsContract {
                     assertTrue(status < 500, "GET " + path.getKey() + " with bad UTF-8 in the query: " + status);
                 }
                 if (firstTextField(openApi, operation.getValue()) != null) {
-                    given().auth().oauth2(token).contentType("application/json").body(badUtf8).when()
-                            .request(operation.getKey().toUpperCase(), path.getKey().replaceAll("\\{[^}]+}", "x"))
-                            .then().statusCode(400).body("Errors[0].Code", equalTo("InvalidParameterValue"));
+                    io.restassured.response.Response answer = given().auth().oauth2(token)
+                            .contentType("application/json").body(badUtf8).when()
+                            .request(operation.getKey().toUpperCase(), path.getKey().replaceAll("\\{[^}]+}", "x"));
+                    assertEquals(400, answer.statusCode(), operation.getKey() + " " + path.getKey() + ": " + answer.asString());
+                    assertTrue(INVALID_PARAMETER.contains(errorCodeOf(answer)),
+                            operation.getKey() + " " + path.getKey() + ": " + errorCodeOf(answer));
                 }
             }
         }
@@ -317,8 +339,13 @@ public abstract class ServiceConventionsContract {
             }
             statuses.merge(answer.statusCode(), 1, Integer::sum);
             String body = answer.body();
-            boolean clean = answer.statusCode() < 500 && !body.contains("Exception") && !body.contains("\tat ")
-                    && (answer.statusCode() < 400 || body.matches("(?s)\\{\"Errors\":\\[\\{\"Code\":\"[A-Za-z.]+\",\"Message\":.*"));
+            // The EBS direct APIs (rest-json) name their error in x-amzn-ErrorType (itself "…Exception") and answer
+            // {"Message", "Reason"}; every other call answers EC2's error body.
+            boolean ebs = answer.headers().firstValue("x-amzn-ErrorType").isPresent();
+            boolean clean = answer.statusCode() < 500 && !body.contains("\tat ")
+                    && (ebs ? !body.contains("java.") && body.matches("(?s)\\{\"Message\":\".*\"(,\"Reason\":\"[A-Z_]+\")?\\}")
+                            : !body.contains("Exception") && (answer.statusCode() < 400
+                                    || body.matches("(?s)\\{\"Errors\":\\[\\{\"Code\":\"[A-Za-z.]+\",\"Message\":.*")));
             if (!clean) {
                 unclean.add(request.what() + " " + request.uri().substring(0, Math.min(200, request.uri().length()))
                         + " -> " + answer.statusCode() + " " + body.substring(0, Math.min(300, body.length())));
@@ -421,8 +448,7 @@ public abstract class ServiceConventionsContract {
     }
 
     private static String errorCode(io.restassured.response.Response answer) {
-        return answer.getContentType() != null && answer.getContentType().contains("json") && answer.statusCode() >= 400
-                ? answer.jsonPath().getString("Errors[0].Code") : null;
+        return errorCodeOf(answer);
     }
 
     /** The account whose describes the platform's test profile limits to a bucket of 5 that barely refills. */

@@ -1,7 +1,6 @@
 package dev.imageregistry.snapshot.commands;
 
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,8 +64,11 @@ public class BlockWrites {
     public record BlockUpload(int blockIndex, String checksum, Boolean stored, String url, Map<String, String> headers) {
     }
 
-    /** UploadsExpireAt: S3 refuses the signed PUTs after this (its 15-minute window for a request's date). */
-    public record BlockUploads(List<BlockUpload> blockUploads, Instant uploadsExpireAt) {
+    /**
+     * UploadsExpireAt: S3 refuses the signed PUTs after this (its 15-minute window for a request's date); in epoch
+     * seconds, a JSON number as the EBS APIs write timestamps.
+     */
+    public record BlockUploads(List<BlockUpload> blockUploads, long uploadsExpireAt) {
     }
 
     public record BlocksReferenced(int blocksReferenced) {
@@ -113,7 +115,7 @@ public class BlockWrites {
                 answer.add(new BlockUpload(n.index(), n.checksum().base64(), null, put.url(), put.headers()));
             }
         }
-        return new BlockUploads(answer, uploadRequests.expiresAt(signedAt).truncatedTo(ChronoUnit.SECONDS));
+        return new BlockUploads(answer, uploadRequests.expiresAt(signedAt).getEpochSecond());
     }
 
     /**

@@ -46,9 +46,13 @@ public class BlockQueries {
     public record BlockEntry(int blockIndex, String blockToken, String checksum, String downloadUrl) {
     }
 
+    /**
+     * DownloadUrlsExpireAt (an addition, as the URLs are) in epoch seconds, a JSON number as EBS's own timestamps
+     * are (a number, not an Instant with a format annotation, which the serialization of this answer ignored).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SnapshotBlocks(List<BlockEntry> blocks, int volumeSize, int blockSize, String nextToken,
-            Instant downloadUrlsExpireAt) {
+            Long downloadUrlsExpireAt) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -84,7 +88,8 @@ public class BlockQueries {
         if (blocks.size() > limit) {
             next = Integer.toString(blocks.remove(limit).blockIndex());
         }
-        return new SnapshotBlocks(blocks, snapshot.volumeSize(), BlockChecksum.BLOCK_SIZE, next, expireAt);
+        return new SnapshotBlocks(blocks, snapshot.volumeSize(), BlockChecksum.BLOCK_SIZE, next,
+                expireAt == null ? null : expireAt.getEpochSecond());
     }
 
     /**
@@ -141,10 +146,10 @@ public class BlockQueries {
             } catch (NumberFormatException e) {
                 // answered below
             }
-            throw Ec2Exception.badRequest("InvalidPaginationToken", "The NextToken is not valid.");
+            throw Ec2Exception.badRequest("InvalidPaginationToken", "The pageToken is not a NextToken this call answered.");
         }
         if (startingBlockIndex != null && startingBlockIndex < 0) {
-            throw Ec2Exception.invalidParameter("StartingBlockIndex must not be negative.");
+            throw Ec2Exception.invalidParameter("startingBlockIndex must not be negative.");
         }
         return startingBlockIndex == null ? 0 : startingBlockIndex;
     }
@@ -154,7 +159,7 @@ public class BlockQueries {
             return MAX_RESULTS_LIMIT;
         }
         if (maxResults < 100 || maxResults > MAX_RESULTS_LIMIT) {
-            throw Ec2Exception.invalidParameter("MaxResults must be 100 to 10000.");
+            throw Ec2Exception.invalidParameter("maxResults must be 100 to 10000.");
         }
         return maxResults;
     }

@@ -1,0 +1,91 @@
+package dev.imageregistry.gateway.benchmark;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A service of this repository run by a benchmark as its own process from its packaged jar (as the local stack and
+ * Kubernetes run it): its application copied first, waited for until ready, stopped with SIGTERM.
+ */
+final class PackagedService {
+    private PackagedService() {
+    }
+
+    /**
+     * The service's packaged application, copied: a build of the service running beside the benchmark (on a shared
+     * machine) must not replace its jars under the running process.
+     */
+    static Path copyOfApp(String service, Path directory) throws IOException {
+        String root = System.getProperty("project.root", "..");
+        Path source = Path.of(root, service, "target", "quarkus-app").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(source.resolve("quarkus-run.jar"))) {
+            throw new IllegalStateException(source.resolve("quarkus-run.jar") + " is missing: build it first with "
+                    + "./mvnw -B -q -o install -DskipTests -pl " + service + " -am");
+        }
+        Path target = directory.resolve(service + "-app");
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path copy = target.resolve(source.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(copy);
+                } else {
+                    Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return target;
+    }
+
+    /** Waits until the process answers its readiness check, or fails saying where its log is. */
+    static void awaitReady(String service, Process process, String url, Duration timeout, Path log) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the " + service + " exited with " + process.exitValue() + "; see " + log);
+            }
+            try {
+                HttpURLConnection connection = (HttpURLConnection) URI.create(url + "/q/health/ready").toURL().openConnection();
+                connection.setConnectTimeout(1000);
+                connection.setReadTimeout(2000);
+                int status = connection.getResponseCode();
+                connection.disconnect();
+                if (status == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the " + service + " was not ready within " + timeout + "; see " + log);
+            }
+            try {
+                Thread.sleep(250); // a readiness poll of a process being started, not a wait in a test
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** SIGTERM (Quarkus stops gracefully), then SIGKILL if it has not stopped within 20 s. */
+    static void stop(Process process) {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+}
