@@ -66,6 +66,29 @@ public final class RegistryPlayer {
         return image(imageId, "ImageRegistered", data);
     }
 
+    /**
+     * CreateImage of the owner's instance, as the registry records it: the new image pending, its root device
+     * mapping the new snapshot {@code snapshotId} of the instance's root volume.
+     */
+    public String creationRequested(String imageId, String ownerId, String instanceId, String volumeId,
+            String snapshotId, int sizeGib) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("imageId", imageId);
+        data.put("ownerId", ownerId);
+        data.put("name", "from " + instanceId);
+        data.put("sourceInstanceId", instanceId);
+        data.put("volumeId", volumeId);
+        data.put("snapshotId", snapshotId);
+        data.put("architecture", "x86_64");
+        data.put("rootDeviceName", "/dev/xvda");
+        data.put("blockDeviceMappings", List.of(Map.of("deviceName", "/dev/xvda",
+                "ebs", Map.of("snapshotId", snapshotId, "volumeSize", sizeGib, "deleteOnTermination", true))));
+        data.put("virtualizationType", "hvm");
+        data.put("noReboot", false);
+        data.put("creationDate", now());
+        return image(imageId, "ImageCreationRequested", data);
+    }
+
     public String copyRequested(String imageId, String ownerId) {
         return image(imageId, "ImageCopyRequested", Map.of("imageId", imageId, "ownerId", ownerId, "name",
                 "copy " + imageId, "sourceImageId", imageId(), "sourceRegion", "eu-west-1", "copyImageTags", false,

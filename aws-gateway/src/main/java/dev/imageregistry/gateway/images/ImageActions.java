@@ -62,6 +62,18 @@ public class ImageActions implements ActionFamily {
                                     + ServiceQuery.of().add("DeleteAssociatedSnapshots", call.input().get("DeleteAssociatedSnapshots")),
                                     null, call.account()).map(ImageActions::returned);
                         }),
+                action("CreateImage", CreateImageRequest::builder, CreateImageResponse::builder)
+                        .accepts("InstanceId", "Name", "Description", "NoReboot", "ClientToken",
+                                "BlockDeviceMappings.DeviceName", "BlockDeviceMappings.Ebs.VolumeSize",
+                                "BlockDeviceMappings.Ebs.VolumeType", "BlockDeviceMappings.Ebs.DeleteOnTermination",
+                                "BlockDeviceMappings.Ebs.Encrypted")
+                        .accepts(TAG_SPECIFICATIONS)
+                        .dryRunChecks(call -> {
+                            call.required("InstanceId", "InstanceId");
+                            call.required("Name", "Name");
+                            return Future.succeededFuture();
+                        })
+                        .handledBy(this::createImage),
                 action("CopyImage", CopyImageRequest::builder, CopyImageResponse::builder)
                         .accepts("SourceRegion", "SourceImageId", "Name", "Description", "CopyImageTags", "ClientToken",
                                 "Encrypted")
@@ -160,6 +172,25 @@ public class ImageActions implements ActionFamily {
                     + ") for parameter SriovNetSupport is invalid. Valid values: simple");
         }
         body.remove("SriovNetSupport");
+        withoutEncryption(body);
+        return services.call(Service.REGISTRY, HttpMethod.POST, "/images", body, call.account())
+                .map(answer -> JSON.objectNode().put("ImageId", answer.path("ImageId").asText()));
+    }
+
+    /**
+     * CreateImage: the registry decides (the instance, its state, the name) and answers the pending image's ID; the
+     * image is available once the root volume's snapshot completes (milliseconds: no block is copied).
+     */
+    private Future<ObjectNode> createImage(ActionCall call) {
+        ObjectNode body = call.input().deepCopy();
+        body.remove("DryRun");
+        withoutEncryption(body);
+        return services.call(Service.REGISTRY, HttpMethod.POST, "/images/from-instance", body, call.account())
+                .map(answer -> JSON.objectNode().put("ImageId", answer.path("ImageId").asText()));
+    }
+
+    /** Encrypted volumes do not exist here: refused when asked for, and the member dropped when it says false. */
+    private static void withoutEncryption(ObjectNode body) {
         for (JsonNode mapping : body.path("BlockDeviceMappings")) {
             JsonNode ebs = mapping.path("Ebs");
             if (ebs.path("Encrypted").asBoolean(false)) {
@@ -169,8 +200,6 @@ public class ImageActions implements ActionFamily {
                 ((ObjectNode) ebs).remove("Encrypted");
             }
         }
-        return services.call(Service.REGISTRY, HttpMethod.POST, "/images", body, call.account())
-                .map(answer -> JSON.objectNode().put("ImageId", answer.path("ImageId").asText()));
     }
 
     private static void refuseEncryption(JsonNode input) {

@@ -82,7 +82,11 @@ final class CliWalkthrough {
         aws.fails("InvalidAMIID.NotFound", "--profile", "b", "--region", "eu-west-1", "ec2", "run-instances",
                 "--image-id", copy, "--instance-type", "t3.micro");
 
-        // 7. A deregisters the source with its snapshots: B's instances keep running, the copy is untouched.
+        // 7. A bakes: it launches the image, makes an image of the running instance (no block is copied, so it is
+        // available at once whatever the disk's size), copies the baked image to eu-west-1 and launches it there.
+        bake(imageId);
+
+        // 8. A deregisters the source with its snapshots: B's instances keep running, the copy is untouched.
         aws.ok("--profile", "a", "ec2", "deregister-image", "--image-id", imageId, "--delete-associated-snapshots");
         assertEquals("running\trunning", aws.ok(concat(List.of("--profile", "b", "ec2", "describe-instances",
                 "--query", "Reservations[].Instances[].State.Name", "--output", "text", "--instance-ids"), instances))
@@ -92,6 +96,27 @@ final class CliWalkthrough {
                 "--image-ids", copy, "--query", "Images[0].State", "--output", "text"));
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> aws.fails("InvalidSnapshot.NotFound", "--profile", "a",
                 "ec2", "describe-snapshots", "--snapshot-ids", snapshot));
+    }
+
+    private void bake(String imageId) {
+        String instance = aws.ok("--profile", "a", "ec2", "run-instances", "--image-id", imageId, "--instance-type",
+                "t3.micro", "--query", "Instances[0].InstanceId", "--output", "text");
+        aws.ok("--profile", "a", "ec2", "wait", "instance-running", "--instance-ids", instance);
+        String baked = aws.ok("--profile", "a", "ec2", "create-image", "--instance-id", instance, "--name",
+                "cli-web-server-baked", "--description", "baked from " + instance, "--tag-specifications",
+                "ResourceType=image,Tags=[{Key=stage,Value=baked}]", "--query", "ImageId", "--output", "text");
+        aws.ok("--profile", "a", "ec2", "wait", "image-available", "--image-ids", baked);
+        assertEquals(instance + "\tbaked", aws.ok("--profile", "a", "ec2", "describe-images", "--image-ids", baked,
+                "--query", "Images[0].[SourceInstanceId,Tags[?Key=='stage'].Value|[0]]", "--output", "text"));
+        aws.fails("InvalidAMIName.Duplicate", "--profile", "a", "ec2", "create-image", "--instance-id", instance,
+                "--name", "cli-web-server-baked");
+        String copy = aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "copy-image", "--source-region",
+                "us-east-1", "--source-image-id", baked, "--name", "cli-web-server-baked-eu", "--query", "ImageId",
+                "--output", "text");
+        aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "wait", "image-available", "--image-ids", copy);
+        String there = aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "run-instances", "--image-id", copy,
+                "--instance-type", "t3.micro", "--query", "Instances[0].InstanceId", "--output", "text");
+        aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "wait", "instance-running", "--instance-ids", there);
     }
 
     private static String[] concat(List<String> first, String[] rest) {

@@ -20,10 +20,13 @@ import dev.imageregistry.launch.domain.InstanceEvent.InstanceStateChanged;
 import dev.imageregistry.launch.domain.InstanceEvent.InstanceTagged;
 import dev.imageregistry.launch.domain.InstanceEvent.InstanceUntagged;
 import dev.imageregistry.launch.domain.InstanceEvent.Tag;
+import dev.imageregistry.launch.domain.InstanceEvent.VolumeSnapshotTaken;
 import dev.imageregistry.launch.domain.InstanceState;
 import dev.imageregistry.launch.domain.Launch;
 import dev.imageregistry.launch.domain.LaunchableImage;
+import dev.imageregistry.launch.domain.RootVolumeContents;
 import dev.imageregistry.launch.domain.RunInstancesRequest;
+import dev.imageregistry.launch.domain.SnapshotRequest;
 import dev.imageregistry.launch.persistence.InstanceRecords;
 import dev.imageregistry.launch.persistence.InstanceRecords.RootVolumeSpec;
 import dev.imageregistry.launch.persistence.LaunchableImages;
@@ -32,6 +35,7 @@ import dev.imageregistry.launch.queries.InstanceDescription.Reservation;
 import dev.imageregistry.launch.queries.InstanceDescription.State;
 import dev.imageregistry.launch.queries.InstanceDescription.StateChange;
 import dev.imageregistry.launch.queries.InstanceQuery;
+import dev.imageregistry.launch.queries.VolumeDescription.CreatedSnapshot;
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.idempotency.ClientTokens;
@@ -39,8 +43,8 @@ import dev.imageregistry.platform.outbox.EventStore;
 
 /**
  * The instance's commands, each load -> decide -> append -> project in one transaction: RunInstances (the image
- * decides, from the launchable-images read model), stop, start and terminate, CreateTags and DeleteTags, and the
- * transition worker's step. The instance row is locked first, so a user's request and the transition worker take
+ * decides, from the launchable-images read model), stop, start and terminate, CreateTags and DeleteTags, the
+ * snapshot of a root volume (CreateImage's step here, and CreateSnapshot), and the transition worker's step. The instance row is locked first, so a user's request and the transition worker take
  * turns instead of conflicting; what an instance answers is appended at the version it was loaded at, and written
  * to its row in the same transaction.
  */
@@ -165,6 +169,48 @@ public class InstanceCommands {
     }
 
     /**
+     * CreateImage's step here: the snapshot of the instance's root volume that the registry's
+     * ImageCreationRequested asks for (consumed from image-events, live only, in the consumer's transaction). The
+     * instance row is locked first, as for every command. The instance decides: VolumeSnapshotTaken with the
+     * volume's block map, its failure variant when the instance or volume is unknown here, not the requester's or
+     * gone, or nothing when this snapshot was already answered. An instance never launched here keeps the answer in
+     * a stream of its own, so a repeated request is answered once there too.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void snapshotForImage(String instanceId, SnapshotRequest request) {
+        boolean launchedHere = records.lock(instanceId);
+        Instance instance = launchedHere ? load(instanceId) : unlaunched(instanceId);
+        RootVolumeContents volume = instance.launched() ? volumes.contents(instance.rootVolume().volumeId())
+                : RootVolumeContents.deleted();
+        List<VolumeSnapshotTaken> taken = instance.snapshotForImage(request, volume, now());
+        if (taken.isEmpty()) {
+            return;
+        }
+        List<EventEnvelope> appended = events.append(instanceId, instance.version(), taken);
+        if (launchedHere) {
+            records.versioned(instanceId, appended.get(appended.size() - 1).aggregateversion());
+        }
+    }
+
+    /**
+     * CreateSnapshot of one of the caller's root volumes: the same VolumeSnapshotTaken as for an image, without one,
+     * under a new snapshot ID; the snapshot-service makes the snapshot from it. A volume that is not the caller's
+     * is not found, as one that exists nowhere.
+     */
+    @Transactional
+    public CreatedSnapshot createSnapshot(String account, String volumeId, SnapshotRequest.CreateSnapshot body) {
+        Ec2Exception.requireWellFormed(ResourceKind.VOLUME, volumeId);
+        SnapshotRequest request = SnapshotRequest.ofVolume(account, volumeId, ResourceKind.SNAPSHOT.next(), body);
+        String instanceId = records.lockByRootVolume(account, volumeId).orElseThrow(() -> Ec2Exception
+                .notFound("InvalidVolume.NotFound", "The volume '" + volumeId + "' does not exist."));
+        Instance instance = load(instanceId);
+        List<VolumeSnapshotTaken> taken = instance.snapshotVolume(request, volumes.contents(volumeId), now());
+        List<EventEnvelope> appended = events.append(instanceId, instance.version(), taken);
+        records.versioned(instanceId, appended.get(appended.size() - 1).aggregateversion());
+        return CreatedSnapshot.of(taken.get(0));
+    }
+
+    /**
      * The transition worker's step, for a batch of instances in a transitional state claimed in a new transaction
      * (rows another replica holds are skipped): pending -> running once its copy-on-write root volume exists (made
      * here) or terminated when its root snapshot is gone, stopping -> stopped, shutting-down -> terminated (its
@@ -228,6 +274,12 @@ public class InstanceCommands {
                     "The instance ID '" + instanceId + "' does not exist");
         }
         return load(instanceId);
+    }
+
+    /** What is known of an instance ID this service never launched: only the snapshots refused for it. */
+    private Instance unlaunched(String instanceId) {
+        Instance folded = Instance.fold(events.load(instanceId));
+        return folded != null ? folded : Instance.unlaunched(instanceId);
     }
 
     private Instance load(String instanceId) {

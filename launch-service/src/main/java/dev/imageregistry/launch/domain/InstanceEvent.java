@@ -43,6 +43,26 @@ public sealed interface InstanceEvent extends DomainEvent {
     record InstanceTagged(String instanceId, String ownerId, List<Tag> tags) implements InstanceEvent {
     }
 
+    /** A block the volume wrote itself: its index and the SHA-256 of its content (base64). */
+    record WrittenBlock(long index, String checksum) {
+    }
+
+    /** Why no snapshot could be taken (EC2's code and message); the snapshot-service records SnapshotFailed. */
+    record SnapshotFailure(String code, String message) {
+    }
+
+    /**
+     * The root volume's block map at one moment, for a new snapshot (docs/events/VolumeSnapshotTaken): one event per
+     * part of at most {@link Instance#BLOCKS_PER_PART} written blocks. With {@code failure}, nothing was taken and
+     * the other fields describe only what was asked (the base repeats the snapshot ID, no block is listed).
+     */
+    @EventType("VolumeSnapshotTaken")
+    record VolumeSnapshotTaken(String instanceId, String volumeId, String snapshotId, String ownerId,
+            String baseSnapshotId, String imageId, int volumeSize, String description, List<Tag> tags, int part,
+            int parts, List<WrittenBlock> writtenBlocks, Instant takenAt, SnapshotFailure failure)
+            implements InstanceEvent {
+    }
+
     /** DeleteTags: the keys that were removed (only keys the instance had). */
     @EventType("InstanceUntagged")
     record InstanceUntagged(String instanceId, String ownerId, List<String> keys) implements InstanceEvent {

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -110,6 +111,23 @@ public class InstanceRecords {
         jdbc.update("delete from instance_tag where instance_id = ? and key = any (?)", untagged.instanceId(),
                 untagged.keys().toArray(String[]::new));
         jdbc.update("update instance set version = ? where instance_id = ?", version, untagged.instanceId());
+    }
+
+    /** Locks the instance, whoever owns it; false when this service never launched it. */
+    public boolean lock(String instanceId) {
+        return jdbc.one("select instance_id from instance where instance_id = ? for update", rs -> rs.getString(1),
+                instanceId).isPresent();
+    }
+
+    /** Locks the caller's instance whose root volume this is (created yet or not); empty when there is none. */
+    public Optional<String> lockByRootVolume(String account, String volumeId) {
+        return jdbc.one("select instance_id from instance where owner_id = ? and root_volume_id = ? for update",
+                rs -> rs.getString(1), account, volumeId);
+    }
+
+    /** An event that changes nothing the row shows (a snapshot of its volume) still moves the row's version on. */
+    public void versioned(String instanceId, long version) {
+        jdbc.update("update instance set version = ? where instance_id = ?", version, instanceId);
     }
 
     /**

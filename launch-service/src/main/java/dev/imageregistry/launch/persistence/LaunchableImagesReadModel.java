@@ -51,7 +51,7 @@ public class LaunchableImagesReadModel implements ReadModel {
     public void project(EventEnvelope event) {
         switch (event.type()) {
             case "ImageRegistered" -> registered(event, LaunchableImage.AVAILABLE);
-            case "ImageCopyRequested" -> registered(event, LaunchableImage.PENDING);
+            case "ImageCopyRequested", "ImageCreationRequested" -> registered(event, LaunchableImage.PENDING);
             case "ImageAvailable" -> available(event);
             case "ImageFailed" -> state(event, LaunchableImage.FAILED);
             case "ImageDeregistered" -> state(event, LaunchableImage.DEREGISTERED);

@@ -1,10 +1,15 @@
 package dev.imageregistry.launch.persistence;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.imageregistry.launch.domain.InstanceEvent.WrittenBlock;
+import dev.imageregistry.launch.domain.RootVolumeContents;
 import dev.imageregistry.platform.persistence.Jdbc;
 
 /**
@@ -73,6 +78,100 @@ public class RootVolumes {
                 .one("select checksum from volume_block where volume_id = ? and block_index = ?",
                         rs -> new BlockSource(volumeId, blockIndex, null, rs.getString(1)), volumeId, blockIndex)
                 .orElse(new BlockSource(volumeId, blockIndex, volume.baseSnapshotId(), null)));
+    }
+
+    /**
+     * The volume as a snapshot of it sees it: not created yet, deleted, or there with the blocks it wrote since it
+     * was created, in index order.
+     */
+    public RootVolumeContents contents(String volumeId) {
+        Optional<Volume> volume = find(volumeId);
+        if (volume.isEmpty()) {
+            return RootVolumeContents.creating();
+        }
+        if ("deleted".equals(volume.get().state())) {
+            return RootVolumeContents.deleted();
+        }
+        return RootVolumeContents.present(jdbc.query("select block_index, checksum from volume_block "
+                + "where volume_id = ? order by block_index", rs -> new WrittenBlock(rs.getLong(1), rs.getString(2)),
+                volumeId));
+    }
+
+    /**
+     * A root volume as DescribeVolumes shows it, from the instance that has it: not created yet while the instance
+     * is first pending ({@code createTime} null), then in use, and detached once the instance is terminated.
+     */
+    public record VolumeRow(String volumeId, String instanceId, String deviceName, String snapshotId, int sizeGib,
+            boolean deleteOnTermination, String instanceState, Instant launchTime, Instant createTime) {
+        public boolean created() {
+            return createTime != null;
+        }
+    }
+
+    /** One of DescribeVolumes' filters as a condition on the instance row {@code i} and its volume {@code v}. */
+    public record Condition(String sql, List<Object> params) {
+        public Condition {
+            params = List.copyOf(params);
+        }
+
+        public static Condition volumeIn(List<String> ids) {
+            return new Condition("i.root_volume_id in (" + placeholders(ids.size()) + ")", List.copyOf(ids));
+        }
+
+        public static Condition instanceIn(List<String> ids) {
+            return new Condition("i.instance_id in (" + placeholders(ids.size()) + ")", List.copyOf(ids));
+        }
+
+        public static Condition snapshotIn(List<String> ids) {
+            return new Condition("i.root_snapshot_id in (" + placeholders(ids.size()) + ")", List.copyOf(ids));
+        }
+
+        public static Condition sizeIn(List<Integer> sizes) {
+            return new Condition("i.root_volume_size in (" + placeholders(sizes.size()) + ")", List.copyOf(sizes));
+        }
+
+        /** EC2's volume states: creating (not made yet), in-use (attached), available (its instance terminated). */
+        public static Condition statusIn(List<String> states) {
+            List<String> any = new ArrayList<>();
+            for (String state : states) {
+                switch (state) {
+                    case "creating" -> any.add("v.volume_id is null");
+                    case "in-use" -> any.add("(v.volume_id is not null and i.state <> 'terminated')");
+                    case "available" -> any.add("(v.volume_id is not null and i.state = 'terminated')");
+                    default -> any.add("false"); // deleting, deleted, error: never shown
+                }
+            }
+            return new Condition("(" + String.join(" or ", any) + ")", List.of());
+        }
+    }
+
+    /**
+     * A page of the caller's root volumes in ID order: created and not deleted, or about to be created (the
+     * instance's first pending); meeting every condition, after {@code afterId} unless null; at most {@code limit}.
+     */
+    public List<VolumeRow> page(String account, List<Condition> conditions, String afterId, int limit) {
+        StringBuilder where = new StringBuilder("i.owner_id = ? and ((v.volume_id is null and i.state = 'pending') "
+                + "or (v.volume_id is not null and v.state <> 'deleted'))");
+        List<Object> params = new ArrayList<>(List.of(account));
+        for (Condition condition : conditions) {
+            where.append(" and ").append(condition.sql());
+            params.addAll(condition.params());
+        }
+        if (afterId != null) {
+            where.append(" and i.root_volume_id > ?");
+            params.add(afterId);
+        }
+        params.add(limit);
+        return jdbc.query("select i.root_volume_id, i.instance_id, i.root_device_name, i.root_snapshot_id, "
+                + "i.root_volume_size, i.delete_on_termination, i.state, i.launch_time, v.create_time "
+                + "from instance i left join volume v on v.volume_id = i.root_volume_id where " + where
+                + " order by i.root_volume_id limit ?", rs -> new VolumeRow(rs.getString(1), rs.getString(2),
+                        rs.getString(3), rs.getString(4), rs.getInt(5), rs.getBoolean(6), rs.getString(7),
+                        Jdbc.instant(rs, "launch_time"), Jdbc.instant(rs, "create_time")), params.toArray());
+    }
+
+    private static String placeholders(int count) {
+        return String.join(", ", Collections.nCopies(Math.max(count, 1), "?"));
     }
 
     /** How many blocks the volume holds itself: zero after creation, however large the image. */

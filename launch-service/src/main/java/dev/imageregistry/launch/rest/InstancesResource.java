@@ -1,11 +1,7 @@
 package dev.imageregistry.launch.rest;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -16,7 +12,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -38,7 +33,6 @@ import dev.imageregistry.launch.queries.InstanceDescription.StartingInstances;
 import dev.imageregistry.launch.queries.InstanceDescription.StoppingInstances;
 import dev.imageregistry.launch.queries.InstanceDescription.TerminatingInstances;
 import dev.imageregistry.launch.queries.InstanceQuery;
-import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.identity.CallerAccount;
 
 /** EC2's instance actions in the AWS CLI's JSON shape. Thin: it translates HTTP, the commands and queries answer. */
@@ -46,9 +40,6 @@ import dev.imageregistry.platform.identity.CallerAccount;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Instances")
 public class InstancesResource {
-    private static final Pattern FILTER = Pattern.compile("Filter\\.(\\d{1,3})\\.(Name|Value\\.(\\d{1,4}))");
-    private static final Pattern INSTANCE_ID_PARAM = Pattern.compile("InstanceId(\\.\\d{1,4})?");
-
     private final CallerAccount caller;
     private final InstanceCommands commands;
     private final InstanceQuery query;
@@ -79,33 +70,10 @@ public class InstancesResource {
     @Operation(summary = "DescribeInstances: InstanceId (repeatable), Filter.N.Name / Filter.N.Value.M "
             + "(instance-state-name, image-id, instance-type, tag:<key>, tag-key), MaxResults (5-1000), NextToken")
     public DescribeInstancesResult describe(@Context UriInfo uri) {
-        MultivaluedMap<String, String> params = uri.getQueryParameters();
-        List<String> ids = new ArrayList<>();
-        Map<Integer, String> names = new TreeMap<>();
-        Map<Integer, List<String>> values = new TreeMap<>();
-        for (Map.Entry<String, List<String>> param : params.entrySet()) {
-            String key = param.getKey();
-            Matcher filter = FILTER.matcher(key);
-            if (INSTANCE_ID_PARAM.matcher(key).matches()) {
-                ids.addAll(param.getValue());
-            } else if (filter.matches()) {
-                int index = Integer.parseInt(filter.group(1));
-                if (filter.group(3) == null) {
-                    names.put(index, param.getValue().get(0));
-                } else {
-                    values.computeIfAbsent(index, i -> new ArrayList<>()).addAll(param.getValue());
-                }
-            } else if (!key.equals("MaxResults") && !key.equals("NextToken")) {
-                throw Ec2Exception.badRequest("UnknownParameter", "The parameter " + key + " is not recognized.");
-            }
-        }
-        List<InstanceQuery.Filter> filters = new ArrayList<>();
-        values.keySet().stream().filter(i -> !names.containsKey(i)).findAny().ifPresent(i -> {
-            throw Ec2Exception.missingParameter("Filter." + i + ".Name");
-        });
-        names.forEach((index, name) -> filters.add(new InstanceQuery.Filter(name, values.get(index))));
-        return query.describe(caller.id(), ids, filters, maxResults(params.getFirst("MaxResults")),
-                params.getFirst("NextToken"));
+        DescribeParameters params = DescribeParameters.of(uri.getQueryParameters(), "InstanceId");
+        List<InstanceQuery.Filter> filters = params.filters().stream()
+                .map(filter -> new InstanceQuery.Filter(filter.name(), filter.values())).toList();
+        return query.describe(caller.id(), params.ids(), filters, params.maxResults(), params.nextToken());
     }
 
     @POST
@@ -159,16 +127,5 @@ public class InstancesResource {
     @Operation(summary = "DescribeImageReferences: the caller's instances that use the image")
     public ImageReferences references(@PathParam("imageId") String imageId) {
         return new ImageReferences(query.references(caller.id(), imageId));
-    }
-
-    private static Integer maxResults(String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Integer.valueOf(value);
-        } catch (NumberFormatException e) {
-            throw Ec2Exception.invalidParameter("MaxResults must be an integer.");
-        }
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
@@ -27,12 +28,15 @@ import dev.imageregistry.launch.domain.InstanceEvent.Tag;
 /**
  * Every rule the instance aggregate decides, without a server: given the events it has had, when a command, then
  * the events it causes, nothing, or EC2's refusal. The state machine (stop, start, terminate from every state, the
- * worker's settling and a failed launch), CreateTags and DeleteTags, and the shape of the IDs a request names.
+ * worker's settling and a failed launch), CreateTags and DeleteTags, the shape of the IDs a request names; the
+ * snapshots of the root volume: domain/RootVolumeSnapshotTest.
  */
 class InstanceTest {
     private static final String ID = "i-0123456789abcdef0";
     private static final String OWNER = "111122223333";
     private static final String IMAGE = "ami-0123456789abcdef0";
+    private static final String VOLUME = "vol-0123456789abcdef0";
+    private static final String BASE = "snap-0123456789abcdef0";
     private static final StateReason USER_SHUTDOWN = new StateReason("Client.UserInitiatedShutdown",
             "Client.UserInitiatedShutdown: User initiated shutdown");
 
@@ -107,7 +111,8 @@ class InstanceTest {
     @Test
     void foldingGivesTheStateTheTagsAndTheVersion() {
         Instance instance = given(InstanceState.STOPPED, tag("team", "os")).state();
-        assertEquals(new Instance(ID, OWNER, IMAGE, InstanceState.STOPPED, Map.of("team", "os"), 4), instance);
+        assertEquals(new Instance(ID, OWNER, IMAGE, InstanceState.STOPPED, Map.of("team", "os"),
+                new RootVolume(VOLUME, BASE, 8), Set.of(), 4), instance);
     }
 
     // ---- CreateTags
@@ -227,7 +232,7 @@ class InstanceTest {
     private static InstanceEvent[] history(InstanceState state, Tag... launchTags) {
         List<InstanceEvent> events = new ArrayList<>();
         events.add(new InstanceLaunched(ID, OWNER, IMAGE, OWNER, "t3.micro", "r-0123456789abcdef0", 0, "/dev/xvda",
-                new RootVolume("vol-0123456789abcdef0", "snap-0123456789abcdef0", 8), true, Instant.EPOCH,
+                new RootVolume(VOLUME, BASE, 8), true, Instant.EPOCH,
                 launchTags.length == 0 ? null : List.of(launchTags)));
         List<String> path = switch (state) {
             case PENDING -> List.of("pending");

@@ -39,9 +39,10 @@ public class SourceCatalogue {
             case "ImageRegistered" -> update("insert into source_image (region, image_id, owner_id, state, attributes) "
                     + "values (?, ?, ?, 'available', ?::jsonb) on conflict do nothing", region, imageId,
                     data.path("ownerId").asText(), data.toString());
-            case "ImageCopyRequested" -> update("insert into source_image (region, image_id, owner_id, state, attributes) "
-                    + "values (?, ?, ?, 'pending', ?::jsonb) on conflict do nothing", region, imageId,
-                    data.path("ownerId").asText(), data.toString());
+            // A copy, or an image being made from an instance: pending until its ImageAvailable.
+            case "ImageCopyRequested", "ImageCreationRequested" -> update("insert into source_image (region, image_id, "
+                    + "owner_id, state, attributes) values (?, ?, ?, 'pending', ?::jsonb) on conflict do nothing", region,
+                    imageId, data.path("ownerId").asText(), data.toString());
             case "ImageAvailable" -> update("update source_image set state = 'available', attributes = attributes || ?::jsonb "
                     + "where region = ? and image_id = ?", withoutNulls(data), region, imageId);
             case "ImageFailed" -> state(region, imageId, "failed");

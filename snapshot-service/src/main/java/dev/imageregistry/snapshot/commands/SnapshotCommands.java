@@ -2,7 +2,10 @@ package dev.imageregistry.snapshot.commands;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,11 +23,15 @@ import dev.imageregistry.snapshot.domain.CompleteSnapshot;
 import dev.imageregistry.snapshot.domain.Snapshot;
 import dev.imageregistry.snapshot.domain.SnapshotCopy;
 import dev.imageregistry.snapshot.domain.SnapshotEvent;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotFailed;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.Tag;
 import dev.imageregistry.snapshot.domain.StartSnapshot;
+import dev.imageregistry.snapshot.domain.VolumeSnapshot;
 import dev.imageregistry.snapshot.persistence.BlockMapRows;
+import dev.imageregistry.snapshot.persistence.BlockObjects;
 import dev.imageregistry.snapshot.persistence.BlockRows;
 import dev.imageregistry.snapshot.persistence.ImageUsage;
 import dev.imageregistry.snapshot.persistence.SnapshotRow;
@@ -50,9 +57,10 @@ public class SnapshotCommands {
     private final ImageUsage imageUsage;
     private final SnapshotQueries queries;
     private final ClientTokens clientTokens;
+    private final BlockObjects objects;
 
     public SnapshotCommands(EventStore events, SnapshotRows rows, BlockMapRows maps, BlockRows blocks,
-            ImageUsage imageUsage, SnapshotQueries queries, ClientTokens clientTokens) {
+            ImageUsage imageUsage, SnapshotQueries queries, ClientTokens clientTokens, BlockObjects objects) {
         this.events = events;
         this.rows = rows;
         this.maps = maps;
@@ -60,6 +68,7 @@ public class SnapshotCommands {
         this.imageUsage = imageUsage;
         this.queries = queries;
         this.clientTokens = clientTokens;
+        this.objects = objects;
     }
 
     /** StartSnapshot's body (and, with ClientToken left out, what identifies a retry's parameters). */
@@ -181,8 +190,60 @@ public class SnapshotCommands {
             // The block objects are in the bucket already (the replicator put and verified them).
             blocks.recordStored(copy.blocks().stream()
                     .map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
-            maps.recordCopied(copy.snapshotId(), copy.blocks());
+            maps.recordOwn(copy.snapshotId(), copy.blocks());
         }
+    }
+
+    /**
+     * A snapshot taken from a volume, every part of its map received (or a part saying it could not be taken),
+     * made here completed, or failed with the reason. The caller made sure this Region never had a snapshot of that
+     * ID. The base is held FOR SHARE (a DeleteSnapshot of it waits until its map is copied) and the written blocks'
+     * rows locked (garbage collection skips them) before the bucket is asked for the objects no row says are
+     * stored: between that check and the commit that references them, nothing can delete them. No object is
+     * written. An unreachable bucket is not a verdict: the exception rolls the part back, to be consumed again.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void takeFromVolume(VolumeSnapshot taken) {
+        Instant now = now();
+        String baseId = taken.baseSnapshotId();
+        Snapshot base = blocks.lockSnapshotShared(baseId).map(SnapshotRow::snapshot)
+                .orElseGet(() -> Snapshot.fold(events.load(baseId)));
+        Snapshot existing = Snapshot.fold(events.load(taken.snapshotId()));
+        List<SnapshotEvent> decided = Snapshot.takenFromVolume(existing, taken, base, () -> maps.load(baseId),
+                this::notInBucket, now);
+        if (decided.isEmpty()) {
+            return;
+        }
+        if (decided.get(decided.size() - 1) instanceof SnapshotFailed failed) {
+            LOG.warnf("snapshot %s of %s failed: %s", taken.snapshotId(), taken.volumeId(),
+                    failed.stateReason().message());
+        }
+        // Created completed (or failed) at once: its deadline is now.
+        record(null, decided, now);
+        if (decided.get(decided.size() - 1) instanceof SnapshotCompleted) {
+            blocks.recordStored(taken.writtenBlocks().stream()
+                    .map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
+            List<MappedBlock> map = new ArrayList<>();
+            decided.stream().filter(e -> e instanceof SnapshotBlocksRecorded)
+                    .forEach(e -> map.addAll(((SnapshotBlocksRecorded) e).blocks()));
+            maps.recordOwn(taken.snapshotId(), map);
+        }
+    }
+
+    /** The indexes of written blocks whose object the bucket lacks (a row marked stored says it has it). */
+    private List<Integer> notInBucket(List<MappedBlock> written) {
+        if (written.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Boolean> rows = blocks.lockBlocks(written.stream()
+                .map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).distinct().toList());
+        List<BlockChecksum> toCheck = written.stream().map(b -> BlockChecksum.fromBase64(b.checksum()))
+                .filter(k -> !Boolean.TRUE.equals(rows.get(k.hex()))).toList();
+        Set<String> present = toCheck.isEmpty() ? Set.of() : objects.present(toCheck);
+        return written.stream().filter(b -> {
+            String hex = BlockChecksum.fromBase64(b.checksum()).hex();
+            return !Boolean.TRUE.equals(rows.get(hex)) && !present.contains(hex);
+        }).map(MappedBlock::index).toList();
     }
 
     private void decide(String snapshotId, Function<Snapshot, List<SnapshotEvent>> command) {

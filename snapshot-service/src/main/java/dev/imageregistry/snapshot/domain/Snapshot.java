@@ -6,11 +6,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.tags.TagRules;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotDeleted;
@@ -23,8 +25,9 @@ import dev.imageregistry.snapshot.domain.SnapshotEvent.Tag;
 
 /**
  * A snapshot aggregate, folded from its events. It decides every command on a snapshot — start, the admission of
- * blocks, completion, timing out, tags, deletion, and the creation of a snapshot copied from another Region — and
- * answers with the events they cause, or refuses with EC2's error; it knows no framework, no SQL and no clock.
+ * blocks, completion, timing out, tags, deletion, and the creation of a snapshot copied from another Region or
+ * taken from a volume — and answers with the events they cause, or refuses with EC2's error; it knows no
+ * framework, no SQL and no clock.
  *
  * <p>Only the owner changes a snapshot: to anyone else it answers InvalidSnapshot.NotFound, exactly as for a
  * snapshot that does not exist (and a deleted one does not). Blocks are not events: {@link #acceptBlock} admits a
@@ -67,7 +70,12 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
         if (event instanceof SnapshotCompleted) {
             return snapshot.at(SnapshotState.COMPLETED, snapshot.tags, version);
         }
-        if (event instanceof SnapshotFailed) {
+        if (event instanceof SnapshotFailed failed) {
+            if (snapshot == null) {
+                // A snapshot of a volume that could not be taken: it never started, and the ID stays used.
+                return new Snapshot(failed.snapshotId(), failed.ownerId(), 0, null, null, Map.of(),
+                        SnapshotState.ERROR, version);
+            }
             return snapshot.at(SnapshotState.ERROR, snapshot.tags, version);
         }
         if (event instanceof SnapshotTagged tagged) {
@@ -229,6 +237,102 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
                 copy.aggregateChecksum(), BlockChecksum.ALGORITHM, description, now, copy.sourceSnapshotId(),
                 copy.sourceRegion()));
         return happened;
+    }
+
+    /**
+     * A snapshot taken from a volume (CreateImage, CreateSnapshot), every part of VolumeSnapshotTaken received: its
+     * map is the base snapshot's map with the volume's written blocks laid over it, and no block is copied (their
+     * objects are in the bucket already, content-addressed). It is created completed at once, whatever the volume's
+     * size; what cannot become a snapshot (the base is unknown, deleted, not completed or larger than the volume, the
+     * blocks do not add up or their objects are missing) starts and fails at once with the reason. A volume that could
+     * not be snapshotted at all (the launch-service's {@code failure}) starts nothing: SnapshotFailed alone.
+     *
+     * <p>The base is not kept as the parent: the new snapshot is whole in itself (parentSnapshotId null, every block
+     * its own, SnapshotCompleted's LINEAR checksum over the full map = SnapshotBlocksRecorded's mapChecksum), because
+     * the base is often another account's (a public image's snapshot) which the owner may not read or name, it may
+     * be deleted later, and a consumer can then verify the published map against SnapshotCompleted alone.
+     *
+     * <p>{@code baseMap} is read, and {@code missingObjects} (the indexes of written blocks whose object the bucket
+     * lacks) asked, only once the rest holds. The base needs no read permission of the owner: the launch-service
+     * created the owner's volume from it (as on EC2, a volume stays its owner's whatever happens to the permission).
+     * {@code existing} is whatever the event store knows of {@code taken.snapshotId()}: one snapshot per ID, so a
+     * redelivered or replayed VolumeSnapshotTaken changes nothing, even after the snapshot was deleted.
+     */
+    public static List<SnapshotEvent> takenFromVolume(Snapshot existing, VolumeSnapshot taken, Snapshot base,
+            Supplier<BlockMap> baseMap, Function<List<MappedBlock>, List<Integer>> missingObjects, Instant now) {
+        if (existing != null) {
+            return List.of();
+        }
+        String id = taken.snapshotId();
+        String owner = taken.ownerId();
+        if (taken.failure() != null) {
+            // Nothing was taken (the instance or volume is unknown, not the owner's, or gone): no snapshot starts,
+            // and the failure alone answers whoever awaits the ID (the registry's pending image).
+            return List.of(new SnapshotFailed(id, owner, taken.failure()));
+        }
+        List<SnapshotEvent> happened = new ArrayList<>();
+        happened.add(new SnapshotStarted(id, owner, taken.volumeSize(), null, taken.describedAs(), taken.tags(), now));
+        StateReason refused = refusalOf(taken, base);
+        if (refused == null && !taken.writtenBlocks().isEmpty()) {
+            List<Integer> missing = missingObjects.apply(taken.writtenBlocks());
+            if (!missing.isEmpty()) {
+                refused = new StateReason("InvalidBlock.NotFound", "The object store does not hold the data of "
+                        + "block(s) " + missing + " written by " + taken.volumeId() + "; nothing was referenced.");
+            }
+        }
+        if (refused != null) {
+            happened.add(new SnapshotFailed(id, owner, refused));
+            return happened;
+        }
+        BlockMap map = overlaid(baseMap.get(), taken.writtenBlocks());
+        BlockChecksum checksum = map.changedChecksum(); // every block is this snapshot's own: the full map's LINEAR
+        happened.addAll(BlockMapParts.of(id, owner, taken.volumeSize(), map.mapped()));
+        happened.add(new SnapshotCompleted(id, owner, taken.volumeSize(), null, map.size(), checksum.base64(),
+                BlockChecksum.ALGORITHM, taken.describedAs(), now));
+        return happened;
+    }
+
+    private static StateReason refusalOf(VolumeSnapshot taken, Snapshot base) {
+        String baseId = taken.baseSnapshotId();
+        if (base == null || base.state == SnapshotState.DELETED) {
+            return new StateReason("InvalidSnapshot.NotFound", "The base snapshot " + baseId + " of "
+                    + taken.volumeId() + " does not exist (unknown, or deleted).");
+        }
+        if (base.state != SnapshotState.COMPLETED) {
+            return new StateReason("IncorrectState", "The base snapshot " + baseId + " of " + taken.volumeId()
+                    + " is " + base.state.wire() + ", not completed.");
+        }
+        if (base.volumeSize > taken.volumeSize()) {
+            return new StateReason("InvalidParameterValue", "The volume " + taken.volumeId() + " ("
+                    + taken.volumeSize() + " GiB) is smaller than its base snapshot " + baseId + " ("
+                    + base.volumeSize + " GiB).");
+        }
+        String problem = taken.problem();
+        return problem == null ? null : new StateReason("InvalidParameterValue", problem);
+    }
+
+    /** The base map with the written blocks laid over it (both in index order), every entry the new snapshot's. */
+    private static BlockMap overlaid(BlockMap base, List<MappedBlock> written) {
+        List<BlockMap.Entry> entries = new ArrayList<>(base.size() + written.size());
+        int w = 0;
+        for (BlockMap.Entry inherited : base.entries()) {
+            while (w < written.size() && written.get(w).index() < inherited.index()) {
+                entries.add(own(written.get(w++)));
+            }
+            if (w < written.size() && written.get(w).index() == inherited.index()) {
+                entries.add(own(written.get(w++)));
+            } else {
+                entries.add(new BlockMap.Entry(inherited.index(), inherited.checksum(), true));
+            }
+        }
+        while (w < written.size()) {
+            entries.add(own(written.get(w++)));
+        }
+        return new BlockMap(entries);
+    }
+
+    private static BlockMap.Entry own(MappedBlock block) {
+        return new BlockMap.Entry(block.index(), BlockChecksum.fromBase64(block.checksum()), true);
     }
 
     public boolean pending() {

@@ -95,8 +95,8 @@ public class BlockMapRows {
                 caller, caller);
     }
 
-    /** A copied snapshot's map, all its own (the replicator wrote every block here). */
-    public void recordCopied(String snapshotId, List<MappedBlock> map) {
+    /** A map all the snapshot's own: copied here (the replicator wrote every block), or taken from a volume. */
+    public void recordOwn(String snapshotId, List<MappedBlock> map) {
         Integer[] indexes = map.stream().map(MappedBlock::index).toArray(Integer[]::new);
         String[] hexes = map.stream().map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toArray(String[]::new);
         jdbc.update("insert into snapshot_block (snapshot_id, block_index, checksum, changed) "

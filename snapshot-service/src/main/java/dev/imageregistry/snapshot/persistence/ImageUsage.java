@@ -62,7 +62,8 @@ public class ImageUsage implements ReadModel {
         ImageFacts image = event.dataAs(ImageFacts.class);
         String imageId = image.imageId() != null ? image.imageId() : event.subject();
         switch (event.type()) {
-            case "ImageRegistered", "ImageCopyRequested" -> {
+            // An image from an instance (CreateImage) maps its new snapshot from the request on, as a copy does.
+            case "ImageRegistered", "ImageCopyRequested", "ImageCreationRequested" -> {
                 jdbc.update("insert into image_usage (image_id, owner_id) values (?, ?) on conflict do nothing", imageId,
                         image.ownerId());
                 jdbc.update("insert into image_usage_permission (image_id, grantee) values (?, ?) on conflict do nothing",

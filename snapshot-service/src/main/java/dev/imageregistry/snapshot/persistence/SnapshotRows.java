@@ -120,10 +120,11 @@ public class SnapshotRows {
                 maps.inherit(id, started.parentSnapshotId());
             }
         } else if (event instanceof SnapshotCompleted completed) {
-            // A copied snapshot's blocks were all written here by the replicator; an uploaded one counts its own.
-            String changed = completed.sourceSnapshotId() != null ? "?"
-                    : "(select count(*) from snapshot_block where snapshot_id = ? and changed)";
-            Object changedArg = completed.sourceSnapshotId() != null ? (Object) (int) completed.blockCount() : id;
+            // A snapshot without a parent (uploaded whole, copied, taken from a volume) wrote every block of its
+            // map itself, and its map may be recorded after this row: blockCount. An incremental one counts its own.
+            boolean whole = completed.parentSnapshotId() == null;
+            String changed = whole ? "?" : "(select count(*) from snapshot_block where snapshot_id = ? and changed)";
+            Object changedArg = whole ? (Object) (int) completed.blockCount() : id;
             jdbc.update("update snapshot set state = 'completed', completion_time = ?, changed_blocks = " + changed
                     + ", aggregate_checksum = ?, version = ? where snapshot_id = ?", completed.completionTime(),
                     changedArg, completed.aggregateChecksum(), version, id);
