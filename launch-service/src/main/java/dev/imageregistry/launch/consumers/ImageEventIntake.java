@@ -12,11 +12,10 @@ import dev.imageregistry.ids.ResourceKind;
 import dev.imageregistry.launch.commands.InstanceCommands;
 import dev.imageregistry.launch.domain.SnapshotRequest;
 import dev.imageregistry.launch.persistence.LaunchableImagesReadModel;
-import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.platform.projection.EventIntake;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.imageregistry.platform.projection.RaceRetries;
 import io.smallrye.common.annotation.Blocking;
 
 /**
@@ -37,7 +36,6 @@ public class ImageEventIntake {
     private static final Logger LOG = Logger.getLogger(ImageEventIntake.class);
     private static final String CREATION_REQUESTED = "ImageCreationRequested";
     /** A snapshot for an instance never launched here can race another for the same ID; the loser runs again. */
-    private static final int MAX_ATTEMPTS = 10;
 
     private final EventIntake intake;
     private final LaunchableImagesReadModel readModel;
@@ -73,21 +71,12 @@ public class ImageEventIntake {
     @Blocking
     public void onImageEvent(ConsumerRecord<String, String> record) {
         boolean creation = isCreationRequest(record);
-        for (int attempt = 1;; attempt++) {
-            try {
-                QuarkusTransaction.requiringNew().run(() -> {
-                    intake.apply(readModel.name(), record, readModel::project);
-                    if (creation) {
-                        intake.apply(IMAGE_CREATIONS, record, this::snapshotForImage);
-                    }
-                });
-                return;
-            } catch (Ec2Exception e) {
-                if (e.status() != 409 || attempt == MAX_ATTEMPTS) {
-                    throw e;
-                }
+        RaceRetries.run(() -> {
+            intake.apply(readModel.name(), record, readModel::project);
+            if (creation) {
+                intake.apply(IMAGE_CREATIONS, record, this::snapshotForImage);
             }
-        }
+        });
     }
 
     private void snapshotForImage(EventEnvelope event) {

@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.projection.EventIntake;
+import dev.imageregistry.platform.projection.RaceRetries;
 import dev.imageregistry.registry.commands.ImageCommands;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopyAssignment;
 import dev.imageregistry.registry.domain.ReplicatorEvents.CopyFailure;

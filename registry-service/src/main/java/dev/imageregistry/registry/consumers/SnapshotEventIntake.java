@@ -7,6 +7,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.projection.EventIntake;
+import dev.imageregistry.platform.projection.RaceRetries;
 import dev.imageregistry.registry.commands.ImageCommands;
 import dev.imageregistry.registry.domain.ImageEvent.StateReason;
 import dev.imageregistry.registry.persistence.KnownSnapshots;

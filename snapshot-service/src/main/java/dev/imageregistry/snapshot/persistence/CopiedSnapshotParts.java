@@ -5,9 +5,7 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 
-import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.platform.persistence.Jdbc;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 
@@ -35,7 +33,8 @@ public class CopiedSnapshotParts {
                 + "source_region, owner_id, volume_size, aggregate_checksum, description, blocks) "
                 + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) on conflict do nothing", part.snapshotId(),
                 part.part(), part.parts(), part.imageId(), part.sourceSnapshotId(), part.sourceRegion(),
-                part.ownerId(), part.volumeSize(), part.aggregateChecksum(), part.description(), json(part.blocks()));
+                part.ownerId(), part.volumeSize(), part.aggregateChecksum(), part.description(),
+                PartJson.write(part.blocks()));
     }
 
     public int received(String snapshotId) {
@@ -47,24 +46,7 @@ public class CopiedSnapshotParts {
     public List<MappedBlock> map(String snapshotId, int parts) {
         List<MappedBlock> map = new ArrayList<>();
         jdbc.query("select blocks::text from copied_snapshot_part where snapshot_id = ? and part <= ? order by part",
-                rs -> map.addAll(read(rs.getString(1))), snapshotId, parts);
+                rs -> map.addAll(PartJson.blocks(rs.getString(1))), snapshotId, parts);
         return map;
-    }
-
-    private static List<MappedBlock> read(String json) {
-        try {
-            return EventJson.MAPPER.readValue(json, new TypeReference<List<MappedBlock>>() {
-            });
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String json(Object value) {
-        try {
-            return EventJson.MAPPER.writeValueAsString(value);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -6,9 +6,7 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 
-import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.platform.persistence.Jdbc;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.StateReason;
@@ -50,8 +48,9 @@ public class VolumeSnapshotParts {
                 + "written_blocks, taken_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?) "
                 + "on conflict do nothing", part.snapshotId(), part.part(), part.parts(), part.instanceId(),
                 part.volumeId(), part.ownerId(), part.baseSnapshotId(), part.imageId(), part.volumeSize(),
-                part.description(), json(part.tags() == null ? List.of() : part.tags()), part.failure() == null ? null : part.failure().code(),
-                part.failure() == null ? null : part.failure().message(), json(part.writtenBlocks()),
+                part.description(), PartJson.write(part.tags() == null ? List.of() : part.tags()),
+                part.failure() == null ? null : part.failure().code(),
+                part.failure() == null ? null : part.failure().message(), PartJson.write(part.writtenBlocks()),
                 part.takenAt());
     }
 
@@ -64,24 +63,7 @@ public class VolumeSnapshotParts {
     public List<MappedBlock> writtenBlocks(String snapshotId, int parts) {
         List<MappedBlock> blocks = new ArrayList<>();
         jdbc.query("select written_blocks::text from volume_snapshot_part where snapshot_id = ? and part <= ? "
-                + "order by part", rs -> blocks.addAll(read(rs.getString(1))), snapshotId, parts);
+                + "order by part", rs -> blocks.addAll(PartJson.blocks(rs.getString(1))), snapshotId, parts);
         return blocks;
-    }
-
-    private static List<MappedBlock> read(String json) {
-        try {
-            return EventJson.MAPPER.readValue(json, new TypeReference<List<MappedBlock>>() {
-            });
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String json(Object value) {
-        try {
-            return EventJson.MAPPER.writeValueAsString(value);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
