@@ -21,8 +21,6 @@ import org.junit.jupiter.api.Test;
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.EventContract;
 import dev.imageregistry.infra.testing.TopicTap;
-import dev.imageregistry.platform.events.DomainEvent;
-import dev.imageregistry.platform.events.EventType;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -38,30 +36,8 @@ import io.quarkus.test.junit.QuarkusTest;
         @ResourceArg(name = "database", value = "registry"),
         @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
 class ImagesFromInstancesTest {
-    private static final String LAUNCH = "/regions/us-east-1/launch-service";
-
     @Inject
     DataSource database;
-
-    record RootVolume(String volumeId, String snapshotId, int volumeSize) {
-    }
-
-    @EventType("InstanceLaunched")
-    record InstanceLaunched(String instanceId, String ownerId, String imageId, String imageOwnerId,
-            String instanceType, String reservationId, int amiLaunchIndex, RootVolume rootVolume, Instant launchTime)
-            implements DomainEvent {
-        public String aggregateId() {
-            return instanceId;
-        }
-    }
-
-    @EventType("InstanceStateChanged")
-    record InstanceStateChanged(String instanceId, String ownerId, String imageId, String previousState,
-            String currentState) implements DomainEvent {
-        public String aggregateId() {
-            return instanceId;
-        }
-    }
 
     @Test
     void anImageOfARunningInstanceIsPendingUntilItsRootVolumesSnapshotCompletes() throws Exception {
@@ -112,8 +88,8 @@ class ImagesFromInstancesTest {
         error(as(owner).body(Map.of("InstanceId", instance, "Name", taken)).post("/images/from-instance"),
                 "InvalidAMIName.Duplicate");
 
-        publish("instance-events", instance, envelope(new InstanceStateChanged(instance, owner, launchedFrom, "running",
-                "terminated"), LAUNCH, 3));
+        publish("instance-events", instance, stateChanged(instance, owner, launchedFrom, "running",
+                "terminated", 3));
         await().atMost(Duration.ofSeconds(30)).until(() -> "terminated".equals(
                 scalar(database, "select state from image_instance where instance_id = ?", instance)));
         error(as(owner).body(Map.of("InstanceId", instance, "Name", uniqueName("baked"))).post("/images/from-instance"),
@@ -127,11 +103,9 @@ class ImagesFromInstancesTest {
     /** An instance of {@code owner} launched from {@code imageId}, running, as the launch-service announces it. */
     private String running(String owner, String imageId, int volumeSize) {
         String instance = "i-" + hex(17);
-        publish("instance-events", instance, envelope(new InstanceLaunched(instance, owner, imageId, owner, "t3.micro",
-                "r-" + hex(17), 0, new RootVolume("vol-" + hex(17), "snap-" + hex(17), volumeSize), Instant.now()),
-                LAUNCH, 1));
-        publish("instance-events", instance, envelope(new InstanceStateChanged(instance, owner, imageId, "pending",
-                "running"), LAUNCH, 2));
+        publish("instance-events", instance, launched(instance, owner, imageId, owner,
+                new RootVolume("vol-" + hex(17), "snap-" + hex(17), volumeSize), Instant.now()));
+        publish("instance-events", instance, stateChanged(instance, owner, imageId, "pending", "running", 2));
         await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(
                 scalar(database, "select state from image_instance where instance_id = ?", instance)));
         return instance;

@@ -18,8 +18,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
-import dev.imageregistry.platform.events.DomainEvent;
-import dev.imageregistry.platform.events.EventType;
 import dev.imageregistry.registry.queries.Ec2Time;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -34,26 +32,8 @@ import io.quarkus.test.junit.QuarkusTest;
         @ResourceArg(name = "database", value = "registry"),
         @ResourceArg(name = "topics", value = "image-events,snapshot-events,instance-events,copy-events") })
 class InstanceUsageTest {
-    private static final String LAUNCH = "/regions/us-east-1/launch-service";
-
     @Inject
     DataSource database;
-
-    @EventType("InstanceLaunched")
-    record InstanceLaunched(String instanceId, String ownerId, String imageId, String imageOwnerId,
-            String instanceType, String reservationId, int amiLaunchIndex, Instant launchTime) implements DomainEvent {
-        public String aggregateId() {
-            return instanceId;
-        }
-    }
-
-    @EventType("InstanceStateChanged")
-    record InstanceStateChanged(String instanceId, String ownerId, String imageId, String previousState,
-            String currentState) implements DomainEvent {
-        public String aggregateId() {
-            return instanceId;
-        }
-    }
 
     @Test
     void deregisteringAnImageInUseWarnsAndLastLaunchedTimeFollowsLaunches() {
@@ -65,15 +45,15 @@ class InstanceUsageTest {
         Instant latest = first.plus(2, ChronoUnit.MINUTES);
         String byOwner = "i-" + hex(17);
         String byOther = "i-" + hex(17);
-        String launchedLater = launched(byOther, BOB, imageId, owner, latest);
+        String launchedLater = launched(byOther, BOB, imageId, owner, null, latest);
         publish("instance-events", byOther, launchedLater);
-        publish("instance-events", byOwner, launched(byOwner, owner, imageId, owner, first));
+        publish("instance-events", byOwner, launched(byOwner, owner, imageId, owner, null, first));
         // A redelivered launch changes nothing.
         publish("instance-events", byOther, launchedLater);
-        publish("instance-events", byOther, changed(byOther, BOB, imageId, "pending", "running", 2));
-        publish("instance-events", byOwner, changed(byOwner, owner, imageId, "pending", "running", 2));
-        publish("instance-events", byOwner, changed(byOwner, owner, imageId, "running", "shutting-down", 3));
-        publish("instance-events", byOwner, changed(byOwner, owner, imageId, "shutting-down", "terminated", 4));
+        publish("instance-events", byOther, stateChanged(byOther, BOB, imageId, "pending", "running", 2));
+        publish("instance-events", byOwner, stateChanged(byOwner, owner, imageId, "pending", "running", 2));
+        publish("instance-events", byOwner, stateChanged(byOwner, owner, imageId, "running", "shutting-down", 3));
+        publish("instance-events", byOwner, stateChanged(byOwner, owner, imageId, "shutting-down", "terminated", 4));
 
         // The latest launch wins, whatever order the launches arrive in.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(owner).get("/images?ImageId=" + imageId).then()
@@ -100,14 +80,14 @@ class InstanceUsageTest {
 
         String imageId = register(owner, uniqueName("all-terminated"), completedSnapshot(database, owner, 8));
         String instance = "i-" + hex(17);
-        publish("instance-events", instance, launched(instance, owner, imageId, owner, Instant.now()));
-        publish("instance-events", instance, changed(instance, owner, imageId, "pending", "terminated", 2));
+        publish("instance-events", instance, launched(instance, owner, imageId, owner, null, Instant.now()));
+        publish("instance-events", instance, stateChanged(instance, owner, imageId, "pending", "terminated", 2));
         await().atMost(Duration.ofSeconds(30)).until(() -> "terminated".equals(
                 scalar(database, "select state from image_instance where instance_id = ?", instance)));
         // A stale state change (an older version) does not bring the instance back.
-        publish("instance-events", instance, changed(instance, owner, imageId, "pending", "running", 2));
+        publish("instance-events", instance, stateChanged(instance, owner, imageId, "pending", "running", 2));
         String marker = "i-" + hex(17);
-        publish("instance-events", marker, launched(marker, owner, "ami-" + hex(17), owner, Instant.now()));
+        publish("instance-events", marker, launched(marker, owner, "ami-" + hex(17), owner, null, Instant.now()));
         await().atMost(Duration.ofSeconds(30)).until(() -> scalar(database,
                 "select 1 from image_instance where instance_id = ?", marker) != null);
 
@@ -120,8 +100,8 @@ class InstanceUsageTest {
         String imageId = register(owner, uniqueName("rebuild-instances"), completedSnapshot(database, owner, 8));
         for (int i = 0; i < 3; i++) {
             String instance = "i-" + hex(17);
-            publish("instance-events", instance, launched(instance, owner, imageId, owner, Instant.now()));
-            publish("instance-events", instance, changed(instance, owner, imageId, "pending", "running", 2));
+            publish("instance-events", instance, launched(instance, owner, imageId, owner, null, Instant.now()));
+            publish("instance-events", instance, stateChanged(instance, owner, imageId, "pending", "running", 2));
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> ((Number) scalar(database,
                 "select count(*) from image_instance where image_id = ? and state = 'running'", imageId)).intValue() == 3);
@@ -142,13 +122,4 @@ class InstanceUsageTest {
                 + "from image_last_launch l)::text");
     }
 
-    private static String launched(String instanceId, String owner, String imageId, String imageOwner, Instant at) {
-        return envelope(new InstanceLaunched(instanceId, owner, imageId, imageOwner, "t3.micro", "r-" + hex(17), 0, at),
-                LAUNCH, 1);
-    }
-
-    private static String changed(String instanceId, String owner, String imageId, String from, String to,
-            long version) {
-        return envelope(new InstanceStateChanged(instanceId, owner, imageId, from, to), LAUNCH, version);
-    }
 }

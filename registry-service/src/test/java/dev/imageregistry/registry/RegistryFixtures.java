@@ -107,6 +107,42 @@ public final class RegistryFixtures {
         }
     }
 
+    /** The launch-service's source, as its events name it. */
+    public static final String LAUNCH = "/regions/us-east-1/launch-service";
+
+    public record RootVolume(String volumeId, String snapshotId, int volumeSize) {
+    }
+
+    /** The launch-service's InstanceLaunched, as far as the registry reads it ({@code rootVolume} may be left out). */
+    @EventType("InstanceLaunched")
+    public record InstanceLaunched(String instanceId, String ownerId, String imageId, String imageOwnerId,
+            String instanceType, String reservationId, int amiLaunchIndex, RootVolume rootVolume, Instant launchTime)
+            implements DomainEvent {
+        public String aggregateId() {
+            return instanceId;
+        }
+    }
+
+    @EventType("InstanceStateChanged")
+    public record InstanceStateChanged(String instanceId, String ownerId, String imageId, String previousState,
+            String currentState) implements DomainEvent {
+        public String aggregateId() {
+            return instanceId;
+        }
+    }
+
+    /** InstanceLaunched (version 1) of an instance of {@code owner} launched from {@code imageId} at {@code at}. */
+    public static String launched(String instanceId, String owner, String imageId, String imageOwner,
+            RootVolume rootVolume, Instant at) {
+        return envelope(new InstanceLaunched(instanceId, owner, imageId, imageOwner, "t3.micro", "r-" + hex(17), 0,
+                rootVolume, at), LAUNCH, 1);
+    }
+
+    public static String stateChanged(String instanceId, String owner, String imageId, String from, String to,
+            long version) {
+        return envelope(new InstanceStateChanged(instanceId, owner, imageId, from, to), LAUNCH, version);
+    }
+
     /** The JSON another service would publish, checked against the contract before it is sent. */
     public static String envelope(DomainEvent event, String source, long version) {
         String json = EventJson.write(EventEnvelope.of(event, source, "us-east-1", version, Instant.now()));

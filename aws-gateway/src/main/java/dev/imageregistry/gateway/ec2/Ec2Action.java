@@ -60,6 +60,11 @@ public final class Ec2Action {
         return this;
     }
 
+    /** TagSpecifications, as every action that tags what it creates accepts them (ResourceType, Key, Value). */
+    public Ec2Action acceptsTagSpecifications() {
+        return accepts("TagSpecifications.ResourceType", "TagSpecifications.Tags.Key", "TagSpecifications.Tags.Value");
+    }
+
     public Ec2Action handledBy(Handler handler) {
         this.handler = handler;
         return this;

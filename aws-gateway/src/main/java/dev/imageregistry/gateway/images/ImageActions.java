@@ -27,8 +27,6 @@ import io.vertx.core.http.HttpMethod;
 @ApplicationScoped
 public class ImageActions implements ActionFamily {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final String[] TAG_SPECIFICATIONS = {"TagSpecifications.ResourceType", "TagSpecifications.Tags.Key",
-            "TagSpecifications.Tags.Value"};
 
     private final RegionServices services;
     private final ImageCatalogue catalogue;
@@ -47,7 +45,7 @@ public class ImageActions implements ActionFamily {
                                 "BlockDeviceMappings.DeviceName", "BlockDeviceMappings.Ebs.SnapshotId",
                                 "BlockDeviceMappings.Ebs.VolumeSize", "BlockDeviceMappings.Ebs.VolumeType",
                                 "BlockDeviceMappings.Ebs.DeleteOnTermination", "BlockDeviceMappings.Ebs.Encrypted")
-                        .accepts(TAG_SPECIFICATIONS)
+                        .acceptsTagSpecifications()
                         .handledBy(this::register),
                 action("DescribeImages", DescribeImagesRequest::builder, DescribeImagesResponse::builder)
                         .accepts("ImageIds", "Owners", "ExecutableUsers", "IncludeDeprecated", "IncludeDisabled",
@@ -67,7 +65,7 @@ public class ImageActions implements ActionFamily {
                                 "BlockDeviceMappings.DeviceName", "BlockDeviceMappings.Ebs.VolumeSize",
                                 "BlockDeviceMappings.Ebs.VolumeType", "BlockDeviceMappings.Ebs.DeleteOnTermination",
                                 "BlockDeviceMappings.Ebs.Encrypted")
-                        .accepts(TAG_SPECIFICATIONS)
+                        .acceptsTagSpecifications()
                         .dryRunChecks(call -> {
                             call.required("InstanceId", "InstanceId");
                             call.required("Name", "Name");

@@ -42,8 +42,8 @@ public class InstanceActions implements ActionFamily {
         return List.of(
                 action("RunInstances", RunInstancesRequest::builder, RunInstancesResponse::builder)
                         .accepts("ImageId", "MinCount", "MaxCount", "InstanceType", "ClientToken", "UserData",
-                                "TagSpecifications.ResourceType", "TagSpecifications.Tags.Key",
-                                "TagSpecifications.Tags.Value", "Placement.AvailabilityZone")
+                                "Placement.AvailabilityZone")
+                        .acceptsTagSpecifications()
                         .dryRunChecks(this::launchable)
                         .handledBy(call -> {
                             ObjectNode body = call.input().deepCopy();
@@ -59,11 +59,9 @@ public class InstanceActions implements ActionFamily {
                         }),
                 action("DescribeInstances", DescribeInstancesRequest::builder, DescribeInstancesResponse::builder)
                         .accepts("InstanceIds", "Filters.Name", "Filters.Values", "MaxResults", "NextToken")
-                        .handledBy(call -> services.call(Service.LAUNCH, HttpMethod.GET, "/instances" + ServiceQuery.of()
-                                .addRepeated("InstanceId", call.input().get("InstanceIds"))
-                                .addFilters(call.input().get("Filters"))
-                                .add("MaxResults", call.input().get("MaxResults"))
-                                .add("NextToken", call.input().get("NextToken")), null, call.account())),
+                        .handledBy(call -> services.call(Service.LAUNCH, HttpMethod.GET, "/instances"
+                                + ServiceQuery.describing(call.input(), "InstanceIds", "InstanceId"), null,
+                                call.account())),
                 stateChange("StopInstances", StopInstancesRequest::builder, StopInstancesResponse::builder, "stop"),
                 stateChange("StartInstances", StartInstancesRequest::builder, StartInstancesResponse::builder, "start"),
                 stateChange("TerminateInstances", TerminateInstancesRequest::builder,

@@ -44,6 +44,15 @@ public final class ServiceQuery {
         return this;
     }
 
+    /**
+     * A Describe call's usual members as the services take them: the IDs (member {@code idsMember}, one repeated
+     * parameter {@code idName} each), the filters, {@code MaxResults} and {@code NextToken}.
+     */
+    public static ServiceQuery describing(JsonNode input, String idsMember, String idName) {
+        return of().addRepeated(idName, input.get(idsMember)).addFilters(input.get("Filters"))
+                .add("MaxResults", input.get("MaxResults")).add("NextToken", input.get("NextToken"));
+    }
+
     /** EC2's filters, {@code Filter.N.Name} and {@code Filter.N.Value.M}. */
     public ServiceQuery addFilters(JsonNode filters) {
         if (filters != null && filters.isArray()) {

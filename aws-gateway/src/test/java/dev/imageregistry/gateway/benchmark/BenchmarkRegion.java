@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,7 +19,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.imageregistry.infra.AccountTokens;
 import dev.imageregistry.infra.FreePort;
-import dev.imageregistry.infra.PostgresServer;
 import dev.imageregistry.infra.RegionTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -75,33 +73,12 @@ public class BenchmarkRegion implements QuarkusTestResourceLifecycleManager {
             JSON.writerWithDefaultPrettyPrinter().writeValue(keysFile.toFile(), keys);
 
             int port = FreePort.next();
-            Path app = PackagedService.copyOfApp("registry-service", directory);
             log = Path.of("target", "benchmark-registry.log").toAbsolutePath();
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            command.addAll(List.of(REGISTRY_JVM.trim().split("\\s+")));
-            command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-jar", app.resolve("quarkus-run.jar").toString()));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-            Map<String, String> env = builder.environment();
-            env.put("HTTP_PORT", String.valueOf(port));
-            env.put("REGION", REGION);
-            env.put("KAFKA_BOOTSTRAP_SERVERS", region.kafka().bootstrapServers());
-            env.put("DB_URL", database);
-            env.put("DB_USER", PostgresServer.USER);
-            env.put("DB_PASSWORD", "");
-            env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", directory.resolve("identity/token-verify.pub").toString());
-            env.put("JWT_ISSUER", AccountTokens.ISSUER);
             // The registry's own per-account limits, like the gateway's below: on, but far above what the direct
             // path's one account asks for (the gateway's calls are admitted there and not counted here again).
-            for (String limit : List.of("DESCRIBE", "MUTATE", "LAUNCH", "BLOCKS")) {
-                env.put("IMAGEREGISTRY_LIMIT_" + limit + "_BUCKET", "1e9");
-                env.put("IMAGEREGISTRY_LIMIT_" + limit + "_PER_SECOND", "1e9");
-            }
-            registry = builder.start();
-            Process started = registry;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "benchmark-registry-kill"));
+            registry = PackagedService.start("registry-service", REGISTRY_JVM, directory, log, port, region, database,
+                    Map.of());
             String registryUrl = "http://127.0.0.1:" + port;
-            PackagedService.awaitReady("registry-service", registry, registryUrl, Duration.ofMinutes(3), log);
 
             Map<String, String> config = new HashMap<>();
             config.put("gateway.region", REGION);

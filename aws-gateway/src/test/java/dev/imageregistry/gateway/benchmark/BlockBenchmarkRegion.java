@@ -5,14 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.imageregistry.infra.AccountTokens;
 import dev.imageregistry.infra.FreePort;
-import dev.imageregistry.infra.PostgresServer;
 import dev.imageregistry.infra.RegionTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -43,35 +41,12 @@ public class BlockBenchmarkRegion implements QuarkusTestResourceLifecycleManager
                     + SECRET + "\",\"Account\":\"" + ACCOUNT + "\",\"UserName\":\"bench\"}]}");
 
             int port = FreePort.next();
-            Path app = PackagedService.copyOfApp("snapshot-service", directory);
             log = Path.of("target", "block-benchmark-snapshot-service.log").toAbsolutePath();
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            command.addAll(List.of(JVM.trim().split("\\s+")));
-            command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-jar", app.resolve("quarkus-run.jar").toString()));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-            Map<String, String> env = builder.environment();
-            env.put("HTTP_PORT", String.valueOf(port));
-            env.put("REGION", "us-east-1");
-            env.put("KAFKA_BOOTSTRAP_SERVERS", region.kafka().bootstrapServers());
-            env.put("DB_URL", region.postgres().database("snapshot"));
-            env.put("DB_USER", PostgresServer.USER);
-            env.put("DB_PASSWORD", "");
-            env.put("S3_ENDPOINT", region.s3().endpoint());
-            env.put("S3_ACCESS_KEY", region.s3().accessKey());
-            env.put("S3_SECRET_KEY", region.s3().secretKey());
-            env.put("S3_BUCKET", "blocks");
-            env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", directory.resolve("identity/token-verify.pub").toString());
-            env.put("JWT_ISSUER", AccountTokens.ISSUER);
-            for (String limit : List.of("DESCRIBE", "MUTATE", "LAUNCH", "BLOCKS")) {
-                env.put("IMAGEREGISTRY_LIMIT_" + limit + "_BUCKET", "1e9");
-                env.put("IMAGEREGISTRY_LIMIT_" + limit + "_PER_SECOND", "1e9");
-            }
-            service = builder.start();
-            Process started = service;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "block-benchmark-kill"));
+            service = PackagedService.start("snapshot-service", JVM, directory, log, port, region,
+                    region.postgres().database("snapshot"), Map.of("S3_ENDPOINT", region.s3().endpoint(),
+                            "S3_ACCESS_KEY", region.s3().accessKey(), "S3_SECRET_KEY", region.s3().secretKey(),
+                            "S3_BUCKET", "blocks"));
             String url = "http://127.0.0.1:" + port;
-            PackagedService.awaitReady("snapshot-service", service, url, Duration.ofMinutes(3), log);
 
             Map<String, String> config = new HashMap<>();
             config.put("gateway.region", "us-east-1");

@@ -7,8 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import dev.imageregistry.infra.AccountTokens;
+import dev.imageregistry.infra.PostgresServer;
+import dev.imageregistry.infra.RegionTestResource;
 
 /**
  * A service of this repository run by a benchmark as its own process from its packaged jar (as the local stack and
@@ -41,6 +48,40 @@ final class PackagedService {
             }
         }
         return target;
+    }
+
+    /**
+     * Starts the service from a copy of its packaged application on {@code port}, in us-east-1, with the Region's
+     * broker and {@code database}, the identity provider's public key under {@code directory} and its own per-account
+     * limits far above what a benchmark asks (they are on, as in production, and never refuse), plus {@code extra};
+     * killed with the JVM if the benchmark does not stop it, and returned once ready.
+     */
+    static Process start(String service, String jvm, Path directory, Path log, int port,
+            RegionTestResource.Region region, String database, Map<String, String> extra) throws IOException {
+        Path app = copyOfApp(service, directory);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(jvm.trim().split("\\s+")));
+        command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-jar", app.resolve("quarkus-run.jar").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("HTTP_PORT", String.valueOf(port));
+        env.put("REGION", "us-east-1");
+        env.put("KAFKA_BOOTSTRAP_SERVERS", region.kafka().bootstrapServers());
+        env.put("DB_URL", database);
+        env.put("DB_USER", PostgresServer.USER);
+        env.put("DB_PASSWORD", "");
+        env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", directory.resolve("identity/token-verify.pub").toString());
+        env.put("JWT_ISSUER", AccountTokens.ISSUER);
+        for (String limit : List.of("DESCRIBE", "MUTATE", "LAUNCH", "BLOCKS")) {
+            env.put("IMAGEREGISTRY_LIMIT_" + limit + "_BUCKET", "1e9");
+            env.put("IMAGEREGISTRY_LIMIT_" + limit + "_PER_SECOND", "1e9");
+        }
+        env.putAll(extra);
+        Process process = builder.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "benchmark-" + service + "-kill"));
+        awaitReady(service, process, "http://127.0.0.1:" + port, Duration.ofMinutes(3), log);
+        return process;
     }
 
     /** Waits until the process answers its readiness check, or fails saying where its log is. */
