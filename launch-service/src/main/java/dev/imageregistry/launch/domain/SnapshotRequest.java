@@ -2,7 +2,6 @@ package dev.imageregistry.launch.domain;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import dev.imageregistry.launch.domain.InstanceEvent.Tag;
 import dev.imageregistry.platform.errors.Ec2Exception;
@@ -30,7 +29,7 @@ public record SnapshotRequest(String snapshotId, String requesterId, String volu
     public record CreateSnapshot(String description, List<TagSpecification> tagSpecifications) {
     }
 
-    public record TagSpecification(String resourceType, List<Tag> tags) {
+    public record TagSpecification(String resourceType, List<Tag> tags) implements TagRules.Specification {
     }
 
     /**
@@ -42,35 +41,9 @@ public record SnapshotRequest(String snapshotId, String requesterId, String volu
         if (description != null && description.length() > MAX_DESCRIPTION) {
             throw Ec2Exception.invalidParameter("The description may be at most " + MAX_DESCRIPTION + " characters.");
         }
-        List<Tag> tags = new ArrayList<>();
-        if (body != null && body.tagSpecifications() != null) {
-            for (TagSpecification specification : body.tagSpecifications()) {
-                if (specification == null || specification.resourceType() == null) {
-                    throw Ec2Exception.missingParameter("TagSpecification.ResourceType");
-                }
-                if (!"snapshot".equals(specification.resourceType())) {
-                    throw Ec2Exception.invalidParameter("'" + abbreviate(specification.resourceType())
-                            + "' is not a valid taggable resource type for this operation.");
-                }
-                if (specification.tags() != null) {
-                    // A tag given without a value gets an empty one, as at launch.
-                    specification.tags().forEach(tag -> tags.add(tag == null ? null
-                            : new Tag(tag.key(), tag.value() == null ? "" : tag.value())));
-                }
-            }
-        }
         List<Tag> checked = new ArrayList<>();
-        if (!tags.isEmpty()) {
-            if (tags.contains(null)) {
-                throw Ec2Exception.missingParameter("Tag.Key");
-            }
-            Map<String, String> set = TagRules.toSet(tags);
-            set.forEach((key, value) -> checked.add(new Tag(key, value)));
-        }
+        TagRules.specified(body == null ? null : body.tagSpecifications(), "snapshot")
+                .forEach((key, value) -> checked.add(new Tag(key, value)));
         return new SnapshotRequest(snapshotId, account, volumeId, null, null, description, checked);
-    }
-
-    private static String abbreviate(String value) {
-        return value.length() > 64 ? value.substring(0, 64) + "..." : value;
     }
 }

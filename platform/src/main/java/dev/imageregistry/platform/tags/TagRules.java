@@ -22,7 +22,49 @@ public final class TagRules {
         String value();
     }
 
+    /** One of a request's TagSpecifications (the AWS CLI's JSON shape): the resource type and its tags. */
+    public interface Specification {
+        String resourceType();
+
+        List<? extends KeyValue> tags();
+    }
+
     private TagRules() {
+    }
+
+    /**
+     * The tags a request's TagSpecifications give the one resource type an action creates ({@code snapshot} for
+     * CreateSnapshot and CopySnapshot), checked as CreateTags' (a key named twice keeps its last value); a tag given
+     * without a value gets an empty one, as on EC2. None when no specification is given; another resource type is
+     * refused as EC2 refuses it.
+     */
+    public static Map<String, String> specified(List<? extends Specification> specifications, String resourceType) {
+        List<KeyValue> given = new java.util.ArrayList<>();
+        if (specifications == null) {
+            return Map.of();
+        }
+        for (Specification specification : specifications) {
+            if (specification == null || specification.resourceType() == null) {
+                throw Ec2Exception.missingParameter("TagSpecification.ResourceType");
+            }
+            if (!resourceType.equals(specification.resourceType())) {
+                String type = specification.resourceType();
+                throw Ec2Exception.invalidParameter("'" + (type.length() > 64 ? type.substring(0, 64) + "..." : type)
+                        + "' is not a valid taggable resource type for this operation.");
+            }
+            if (specification.tags() != null) {
+                for (KeyValue tag : specification.tags()) {
+                    if (tag == null) {
+                        throw Ec2Exception.missingParameter("Tag.Key");
+                    }
+                    given.add(tag.value() != null ? tag : new Given(tag.key(), ""));
+                }
+            }
+        }
+        return given.isEmpty() ? Map.of() : toSet(given);
+    }
+
+    private record Given(String key, String value) implements KeyValue {
     }
 
     /** CreateTags' Tags: 1 to 50, each with a key and a value; a key named twice keeps its last value. */
