@@ -35,7 +35,7 @@ import io.restassured.path.json.JsonPath;
         @ResourceArg(name = "bucket", value = "snapshot-blocks") })
 class CopiedSnapshotsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SOURCE_REGION = "eu-west-1";
+    static final String SOURCE_REGION = "eu-west-1";
 
     /** One block of a copied map: its index and content. */
     record Placed(int index, byte[] data) {
@@ -144,17 +144,28 @@ class CopiedSnapshotsTest {
                 .body("Blocks", hasSize(0));
     }
 
-    /** The SnapshotCopied envelopes the replicator would publish, the map cut into {@code parts} parts. */
+    /**
+     * The SnapshotCopied envelopes the replicator would publish, the map cut into {@code parts} parts: of an image's
+     * copy, or without {@code imageId} of a CopySnapshot (keyed by the snapshot, the last part with the copy's
+     * figures).
+     */
     static List<String> snapshotCopied(String imageId, String snapshotId, String sourceSnapshotId, List<Placed> blocks,
             int parts) {
         String aggregate = aggregate(blocks.stream().map(Placed::data).toList());
         int perPart = (blocks.size() + parts - 1) / parts;
         List<String> envelopes = new ArrayList<>();
         for (int part = 0; part < parts; part++) {
-            ObjectNode data = JSON.createObjectNode().put("imageId", imageId).put("snapshotId", snapshotId)
+            ObjectNode data = JSON.createObjectNode();
+            if (imageId != null) {
+                data.put("imageId", imageId);
+            }
+            data.put("snapshotId", snapshotId)
                     .put("sourceSnapshotId", sourceSnapshotId).put("sourceRegion", SOURCE_REGION).put("ownerId", OWNER)
                     .put("volumeSize", 1).put("aggregateChecksum", aggregate)
                     .put("description", "Copied from " + sourceSnapshotId).put("part", part + 1).put("parts", parts);
+            if (imageId == null && part == parts - 1) {
+                data.put("bytesMoved", (long) blocks.size() * BLOCK).put("blocksSkipped", 0);
+            }
             var list = data.putArray("blocks");
             for (Placed b : blocks.subList(Math.min(blocks.size(), part * perPart),
                     Math.min(blocks.size(), (part + 1) * perPart))) {
@@ -162,7 +173,8 @@ class CopiedSnapshotsTest {
             }
             ObjectNode envelope = JSON.createObjectNode().put("specversion", "1.0")
                     .put("id", UUID.randomUUID().toString()).put("source", "/regions/us-east-1/region-replicator")
-                    .put("type", "SnapshotCopied").put("subject", imageId).put("time", Instant.now().toString())
+                    .put("type", "SnapshotCopied").put("subject", imageId != null ? imageId : snapshotId)
+                    .put("time", Instant.now().toString())
                     .put("datacontenttype", "application/json").put("region", "us-east-1")
                     .put("aggregateversion", 10 + part).put("schemaversion", 1);
             envelope.set("data", data);

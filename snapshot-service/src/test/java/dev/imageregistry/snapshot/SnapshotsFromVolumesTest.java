@@ -6,11 +6,18 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +44,9 @@ import io.restassured.path.json.JsonPath;
         @ResourceArg(name = "bucket", value = "snapshot-blocks") })
 class SnapshotsFromVolumesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    DataSource db;
 
     /** One written block of a volume: its index and content. */
     record Written(int index, byte[] data) {
@@ -199,6 +209,110 @@ class SnapshotsFromVolumesTest {
     }
 
     /**
+     * On EC2 a snapshot may be deleted while volumes made from it live, and they are unaffected. A root volume reads
+     * the blocks it has not written from its base's map, so the deleted base's map and blocks stay while the volume
+     * holds it (and its snapshot is still made over it), and go once the volume goes with its instance.
+     */
+    @Test
+    void aDeletedBaseThatAVolumeHoldsKeepsItsBlocksUntilTheVolumeIsDeletedWithItsInstance() {
+        byte[] overwritten = block(8401);
+        byte[] kept = block(8402);
+        String base = snapshotOf(OWNER, null, overwritten, kept);
+        byte[] unheld = block(8403);
+        String control = snapshotOf(OWNER, null, unheld); // deleted too, but no volume holds it
+        String instanceId = instanceId();
+        publish(instanceId, instanceLaunched(instanceId, base, true).toString());
+        await().atMost(Duration.ofSeconds(20)).until(() -> holders(base).equals(List.of(volumeId(instanceId))));
+
+        // Accepted exactly as today: gone for the owner at once.
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + base).then().statusCode(200).body("Return", is(true));
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + control).then().statusCode(200);
+        given().auth().oauth2(token(OWNER)).queryParam("SnapshotId", base).get("/snapshots").then().statusCode(400)
+                .body("Errors[0].Code", is("InvalidSnapshot.NotFound"));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + base + "/blocks").then().statusCode(404);
+
+        // Past the grace window the collector frees the unheld snapshot's block, and none of the held base's.
+        await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            collect();
+            assertFalse(objectKeys().contains("blocks/" + hex(unheld)));
+        });
+        assertTrue(objectKeys().containsAll(List.of("blocks/" + hex(overwritten), "blocks/" + hex(kept))));
+
+        // CreateImage / CreateSnapshot of the volume: made over the deleted base's map, no object written.
+        byte[] rewritten = block(8404);
+        CopiedSnapshotsTest.intoBucket(rewritten);
+        int objectsBefore = objectKeys().size();
+        String snapshotId = snapshotId();
+        publish(instanceId, volumeSnapshotTaken(instanceId, snapshotId, base, 1, List.of(new Written(0, rewritten)), 1, 1)
+                .toString());
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
+                .queryParam("SnapshotId", snapshotId).get("/snapshots").then().statusCode(200)
+                .body("Snapshots[0].Status", is("completed"), "Snapshots[0].ChangedBlocksCount", is(2)));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + snapshotId + "/blocks").then().statusCode(200)
+                .body("Blocks.BlockIndex", contains(0, 1), "Blocks.Checksum", contains(sha(rewritten), sha(kept)));
+        assertArrayEquals(kept, given().auth().oauth2(token(OWNER)).get("/snapshots/" + snapshotId + "/blocks/1")
+                .then().statusCode(200).extract().asByteArray());
+        assertArrayEquals(rewritten, given().auth().oauth2(token(OWNER)).get("/snapshots/" + snapshotId + "/blocks/0")
+                .then().statusCode(200).extract().asByteArray());
+        assertEquals(objectsBefore, objectKeys().size(), "no block object is written");
+
+        // The instance terminates and its volume goes with it: the base's map goes, and what only it had.
+        publish(instanceId, instanceTerminated(instanceId).toString());
+        await().atMost(Duration.ofSeconds(20)).until(() -> holders(base).isEmpty() && !mapRetained(base));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            collect();
+            assertFalse(objectKeys().contains("blocks/" + hex(overwritten)));
+        });
+        assertTrue(objectKeys().contains("blocks/" + hex(kept)), "the new snapshot's block stays");
+        assertArrayEquals(kept, given().auth().oauth2(token(OWNER)).get("/snapshots/" + snapshotId + "/blocks/1")
+                .then().statusCode(200).extract().asByteArray());
+
+        // No longer held: a later snapshot over the base fails as for any deleted one.
+        String tooLate = snapshotId();
+        publish(instanceId, volumeSnapshotTaken(instanceId, tooLate, base, 1, List.of(), 1, 1).toString());
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
+                .queryParam("SnapshotId", tooLate).get("/snapshots").then().statusCode(200)
+                .body("Snapshots[0].Status", is("error"), "Snapshots[0].StateMessage", is("InvalidSnapshot.NotFound: "
+                        + "The base snapshot " + base + " of " + volumeId(instanceId)
+                        + " does not exist (unknown, or deleted).")));
+    }
+
+    /**
+     * A volume kept after its instance terminates (deleteOnTermination false or not said) keeps holding; a
+     * redelivered or republished event changes nothing; a malformed one is skipped; the view rebuilds as it was.
+     */
+    @Test
+    void volumeHoldsFollowLaunchesAndTerminationsAndTheRebuiltViewEqualsTheLiveOne() throws Exception {
+        String base = snapshotOf(OWNER, null, block(8451));
+        String deletedWith = instanceId();
+        String keptBy = instanceId();
+        String notSaid = instanceId();
+        ObjectNode launched = instanceLaunched(deletedWith, base, true);
+        publish(deletedWith, launched.toString());
+        publish(deletedWith, instanceTerminated(deletedWith).toString());
+        publish(deletedWith, launched.toString()); // redelivered
+        publish(deletedWith, withNewId(launched.toString())); // republished
+        publish(keptBy, instanceLaunched(keptBy, base, false).toString());
+        publish(keptBy, instanceTerminated(keptBy).toString());
+        ObjectNode noFlag = instanceLaunched(notSaid, base, true);
+        ((ObjectNode) noFlag.get("data")).remove("deleteOnTermination");
+        EventContract.assertConforms(noFlag.toString());
+        publish(notSaid, noFlag.toString());
+        ObjectNode malformed = instanceLaunched(instanceId(), base, true);
+        ((ObjectNode) malformed.get("data").get("rootVolume")).putObject("volumeId");
+        publish(notSaid, malformed.toString());
+        await().atMost(Duration.ofSeconds(20)).until(() -> holders(base).equals(
+                List.of(volumeId(keptBy), volumeId(notSaid)).stream().sorted().toList()));
+
+        await().atMost(Duration.ofSeconds(20)).until(this::holdsCaughtUp);
+        List<String> live = holdRows();
+        assertTrue(live.contains(volumeId(deletedWith) + " " + deletedWith + " " + base + " true released"), live::toString);
+        given().auth().oauth2(operatorToken()).post("/admin/read-models/volume-holds/rebuild").then().statusCode(200)
+                .body("EventsReplayed", greaterThan(5));
+        assertEquals(live, holdRows(), "the rebuilt view equals the live one");
+    }
+
+    /**
      * No block is copied, so a 64 GiB volume's snapshot takes about as long as a 1 GiB one: the figures go in
      * docs/snapshot-service.md; the test asserts only that both complete and that no object was written.
      */
@@ -229,6 +343,76 @@ class SnapshotsFromVolumesTest {
                 .oauth2(token(OWNER)).queryParam("SnapshotId", snapshotId).get("/snapshots").then().statusCode(200)
                 .body("Snapshots[0].Status", is("completed"), "Snapshots[0].VolumeSize", is(volumeSize)));
         return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** InstanceLaunched as the launch-service publishes it (keyed by the instance), checked against the contract. */
+    static ObjectNode instanceLaunched(String instanceId, String snapshotId, boolean deleteOnTermination) {
+        ObjectNode data = JSON.createObjectNode().put("instanceId", instanceId).put("ownerId", OWNER)
+                .put("imageId", imageId()).put("imageOwnerId", OWNER).put("instanceType", "t3.micro")
+                .put("reservationId", "r-" + hex17()).put("amiLaunchIndex", 0).put("rootDeviceName", "/dev/xvda")
+                .put("deleteOnTermination", deleteOnTermination).put("launchTime", Instant.now().toString());
+        data.putObject("rootVolume").put("volumeId", volumeId(instanceId)).put("snapshotId", snapshotId)
+                .put("volumeSize", 1);
+        data.putArray("tags");
+        return instanceEvent("InstanceLaunched", instanceId, 1, data);
+    }
+
+    /** InstanceStateChanged from shutting-down to terminated, as the launch-service's worker publishes it. */
+    static ObjectNode instanceTerminated(String instanceId) {
+        ObjectNode data = JSON.createObjectNode().put("instanceId", instanceId).put("ownerId", OWNER)
+                .put("imageId", imageId()).put("previousState", "shutting-down").put("currentState", "terminated");
+        data.putObject("stateReason").put("code", "Client.UserInitiatedShutdown")
+                .put("message", "Client.UserInitiatedShutdown: User initiated shutdown");
+        return instanceEvent("InstanceStateChanged", instanceId, 4, data);
+    }
+
+    private static ObjectNode instanceEvent(String type, String instanceId, long version, ObjectNode data) {
+        ObjectNode envelope = JSON.createObjectNode().put("specversion", "1.0").put("id", UUID.randomUUID().toString())
+                .put("source", "/regions/us-east-1/launch-service").put("type", type).put("subject", instanceId)
+                .put("time", Instant.now().toString()).put("datacontenttype", "application/json")
+                .put("region", "us-east-1").put("aggregateversion", version).put("schemaversion", 1);
+        envelope.set("data", data);
+        EventContract.assertConforms(envelope.toString());
+        return envelope;
+    }
+
+    /** The volumes holding the snapshot, in the volume-holds read model. */
+    private List<String> holders(String snapshotId) throws Exception {
+        return rows("select volume_id from volume_hold where snapshot_id = '" + snapshotId + "' and not released "
+                + "order by 1");
+    }
+
+    private boolean mapRetained(String snapshotId) throws Exception {
+        return !rows("select snapshot_id from retained_block_map where snapshot_id = '" + snapshotId + "'").isEmpty();
+    }
+
+    private List<String> holdRows() throws Exception {
+        return rows("select volume_id || ' ' || instance_id || ' ' || snapshot_id || ' ' || delete_on_termination "
+                + "|| case when released then ' released' else '' end from volume_hold order by volume_id");
+    }
+
+    /** Every event on instance-events has been applied to the volume holds by the live consumer. */
+    private boolean holdsCaughtUp() throws Exception {
+        try (TopicTap tap = new TopicTap(bootstrap(), "instance-events")) {
+            List<String> ids = tap.records().stream().map(r -> JsonPath.from(r.value()).getString("id")).distinct()
+                    .toList();
+            return rows("select event_id::text from applied_event where read_model = 'volume-holds'").containsAll(ids);
+        }
+    }
+
+    private List<String> rows(String sql) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+
+    /** Runs the garbage collector (the test grace: 5 s). */
+    private static void collect() {
+        given().auth().oauth2(operatorToken()).post("/admin/garbage-collection").then().statusCode(200);
     }
 
     /** VolumeSnapshotTaken as the launch-service publishes it (keyed by the instance), checked against the contract. */

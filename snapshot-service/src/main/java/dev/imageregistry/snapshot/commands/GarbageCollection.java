@@ -18,7 +18,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * Frees blocks that no snapshot references and that nobody touched within the grace window (an upload touches a
  * block before storing and referencing it). Each block is collected in its own short transaction holding its row
  * lock: replicas skip each other's rows (SKIP LOCKED), a writer touching the block waits, and the row is deleted
- * before the object, so the foreign key from a map that referenced it meanwhile stops the deletion first.
+ * before the object, so the foreign key from a map that referenced it meanwhile stops the deletion first. A deleted
+ * snapshot's map that volumes still hold is a map like any other here ({@link RetainedBlockMaps}).
  */
 @ApplicationScoped
 public class GarbageCollection {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -19,15 +20,20 @@ import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.idempotency.ClientTokens;
 import dev.imageregistry.platform.outbox.EventStore;
 import dev.imageregistry.snapshot.domain.BlockChecksum;
+import dev.imageregistry.snapshot.domain.BlockMapLifetime;
 import dev.imageregistry.snapshot.domain.CompleteSnapshot;
+import dev.imageregistry.snapshot.domain.CopySnapshot;
 import dev.imageregistry.snapshot.domain.Snapshot;
 import dev.imageregistry.snapshot.domain.SnapshotCopy;
 import dev.imageregistry.snapshot.domain.SnapshotEvent;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotDeleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotFailed;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.StateReason;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.Tag;
+import dev.imageregistry.snapshot.domain.SnapshotState;
 import dev.imageregistry.snapshot.domain.StartSnapshot;
 import dev.imageregistry.snapshot.domain.VolumeSnapshot;
 import dev.imageregistry.snapshot.persistence.BlockMapRows;
@@ -58,9 +64,11 @@ public class SnapshotCommands {
     private final SnapshotQueries queries;
     private final ClientTokens clientTokens;
     private final BlockObjects objects;
+    private final RetainedBlockMaps retainedMaps;
 
     public SnapshotCommands(EventStore events, SnapshotRows rows, BlockMapRows maps, BlockRows blocks,
-            ImageUsage imageUsage, SnapshotQueries queries, ClientTokens clientTokens, BlockObjects objects) {
+            ImageUsage imageUsage, SnapshotQueries queries, ClientTokens clientTokens, BlockObjects objects,
+            RetainedBlockMaps retainedMaps) {
         this.events = events;
         this.rows = rows;
         this.maps = maps;
@@ -69,6 +77,7 @@ public class SnapshotCommands {
         this.queries = queries;
         this.clientTokens = clientTokens;
         this.objects = objects;
+        this.retainedMaps = retainedMaps;
     }
 
     /** StartSnapshot's body (and, with ClientToken left out, what identifies a retry's parameters). */
@@ -81,6 +90,15 @@ public class SnapshotCommands {
     }
 
     public record CompletionStatus(String status) {
+    }
+
+    /** CopySnapshot's body, in the AWS CLI's JSON shape (Encrypted, KmsKeyId and the like are ignored). */
+    public record CopySnapshotRequest(String sourceRegion, String sourceSnapshotId, String description,
+            List<CopySnapshot.TagSpecification> tagSpecifications) {
+    }
+
+    /** EC2's CopySnapshotResult: the new snapshot and the tags it was given. */
+    public record CopySnapshotResult(String snapshotId, List<Tag> tags) {
     }
 
     /**
@@ -104,6 +122,21 @@ public class SnapshotCommands {
                     record(null, started, command.deadline(now));
                     return SnapshotDescription.of(rows.find(id).orElseThrow());
                 });
+    }
+
+    /**
+     * CopySnapshot, asked in this (destination) Region: the caller's new snapshot is pending at once, with the
+     * description and tags asked for, and SnapshotCopyRequested asks this Region's region-replicator for the copy.
+     * The source is not looked at here: the replicator reads the source Region and answers.
+     */
+    @Transactional
+    public CopySnapshotResult requestCopy(String caller, CopySnapshotRequest request) {
+        CopySnapshot command = request == null ? CopySnapshot.of(null, null, null, null)
+                : CopySnapshot.of(request.sourceRegion(), request.sourceSnapshotId(), request.description(),
+                        request.tagSpecifications());
+        String id = ResourceKind.SNAPSHOT.next();
+        record(null, Snapshot.requestCopy(id, caller, command, now()), null);
+        return new CopySnapshotResult(id, command.tags());
     }
 
     /**
@@ -186,18 +219,54 @@ public class SnapshotCommands {
         }
         // Created completed at once: its deadline is now.
         record(null, decided, now);
-        if (decided.get(decided.size() - 1) instanceof SnapshotCompleted) {
-            // The block objects are in the bucket already (the replicator put and verified them).
-            blocks.recordStored(copy.blocks().stream()
-                    .map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
-            maps.recordOwn(copy.snapshotId(), copy.blocks());
+        recordCopiedMap(copy.snapshotId(), decided, copy.blocks());
+    }
+
+    /**
+     * A CopySnapshot's copy, every part of its map received ({@code delivered}, reassembled only if the snapshot
+     * still awaits it): the pending snapshot completes with the map (or fails). A snapshot deleted meanwhile, or one
+     * this Region never asked a copy for, is left alone: a late or stray delivery.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void completeCopy(String snapshotId, Supplier<SnapshotCopy> delivered) {
+        if (rows.lock(snapshotId).isEmpty()) {
+            LOG.infof("ignored the copy of %s: no such snapshot here (deleted, or never asked for)", snapshotId);
+            return;
         }
+        Snapshot snapshot = loaded(snapshotId);
+        SnapshotCopy[] copy = new SnapshotCopy[1];
+        List<SnapshotEvent> decided = snapshot.copied(() -> copy[0] = delivered.get(), now());
+        if (!decided.isEmpty() && decided.get(decided.size() - 1) instanceof SnapshotFailed failed) {
+            LOG.errorf("copy of %s refused: %s", snapshotId, failed.stateReason().message());
+        }
+        record(snapshot, decided, null);
+        recordCopiedMap(snapshotId, decided, copy[0] == null ? List.of() : copy[0].blocks());
+    }
+
+    /** The region-replicator could not make a CopySnapshot's copy: the pending snapshot fails with its reason. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void failCopy(String snapshotId, StateReason reason) {
+        if (rows.lock(snapshotId).isEmpty()) {
+            return; // deleted meanwhile, or never asked for here
+        }
+        Snapshot snapshot = loaded(snapshotId);
+        record(snapshot, snapshot.copyFailed(reason), null);
+    }
+
+    /** A copy completed: its blocks' objects are in the bucket already (the replicator put and verified them). */
+    private void recordCopiedMap(String snapshotId, List<SnapshotEvent> decided, List<MappedBlock> map) {
+        if (decided.isEmpty() || !(decided.get(decided.size() - 1) instanceof SnapshotCompleted)) {
+            return;
+        }
+        blocks.recordStored(map.stream().map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
+        maps.recordOwn(snapshotId, map);
     }
 
     /**
      * A snapshot taken from a volume, every part of its map received (or a part saying it could not be taken),
      * made here completed, or failed with the reason. The caller made sure this Region never had a snapshot of that
-     * ID. The base is held FOR SHARE (a DeleteSnapshot of it waits until its map is copied) and the written blocks'
+     * ID. The base is held FOR SHARE (a DeleteSnapshot of it waits until its map is copied; a deleted base's
+     * retained map likewise, so that the release of its last hold waits) and the written blocks'
      * rows locked (garbage collection skips them) before the bucket is asked for the objects no row says are
      * stored: between that check and the commit that references them, nothing can delete them. No object is
      * written. An unreachable bucket is not a verdict: the exception rolls the part back, to be consumed again.
@@ -208,9 +277,11 @@ public class SnapshotCommands {
         String baseId = taken.baseSnapshotId();
         Snapshot base = blocks.lockSnapshotShared(baseId).map(SnapshotRow::snapshot)
                 .orElseGet(() -> Snapshot.fold(events.load(baseId)));
+        BlockMapLifetime baseMap = base == null ? BlockMapLifetime.DISCARDED
+                : base.state() == SnapshotState.DELETED ? retainedMaps.lifetimeOfDeleted(baseId) : BlockMapLifetime.LIVE;
         Snapshot existing = Snapshot.fold(events.load(taken.snapshotId()));
-        List<SnapshotEvent> decided = Snapshot.takenFromVolume(existing, taken, base, () -> maps.load(baseId),
-                this::notInBucket, now);
+        List<SnapshotEvent> decided = Snapshot.takenFromVolume(existing, taken, base, baseMap,
+                () -> maps.load(baseId), this::notInBucket, now);
         if (decided.isEmpty()) {
             return;
         }
@@ -283,6 +354,9 @@ public class SnapshotCommands {
             long version = appended.get(i).aggregateversion();
             state = Snapshot.after(state, decided.get(i), version);
             rows.project(state, decided.get(i), version, deadline);
+        }
+        if (decided.get(decided.size() - 1) instanceof SnapshotDeleted) {
+            retainedMaps.deleted(id); // the map stays while volumes hold the snapshot
         }
     }
 

@@ -18,12 +18,16 @@ import dev.imageregistry.platform.projection.EventIntake;
 import dev.imageregistry.snapshot.commands.SnapshotCopies;
 import dev.imageregistry.snapshot.domain.BlockChecksum;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.StateReason;
+import dev.imageregistry.snapshot.persistence.CopyProgress;
 import dev.imageregistry.snapshot.persistence.CopiedSnapshotParts.Part;
 import io.smallrye.common.annotation.Blocking;
 
 /**
- * The region-replicator's copy-events: each SnapshotCopied part is handed to {@link SnapshotCopies}, once. The
- * block objects are trusted to be in the bucket, as the contract says (the replicator put and verified them
+ * The region-replicator's copy-events, each applied once: SnapshotCopied parts (of an image's copy, or without an
+ * image of a CopySnapshot) and SnapshotCopyFailed are handed to {@link SnapshotCopies}; SnapshotCopyProgressed only
+ * moves the copy-progress read model, which is applied from the same records (and rebuilt from the same topic).
+ * The block objects are trusted to be in the bucket, as the contract says (the replicator put and verified them
  * before publishing): checking thousands of objects inside a consumer's transaction would stall the partition
  * during an S3 outage.
  */
@@ -35,10 +39,12 @@ public class CopyEventIntake {
 
     private final EventIntake intake;
     private final SnapshotCopies copies;
+    private final CopyProgress progress;
 
-    public CopyEventIntake(EventIntake intake, SnapshotCopies copies) {
+    public CopyEventIntake(EventIntake intake, SnapshotCopies copies, CopyProgress progress) {
         this.intake = intake;
         this.copies = copies;
+        this.progress = progress;
     }
 
     /** The fields of SnapshotCopied this service needs (a tolerant reader). */
@@ -48,7 +54,8 @@ public class CopyEventIntake {
             Integer parts, List<MappedBlock> blocks) {
 
         boolean wellFormed() {
-            return ResourceKind.SNAPSHOT.isWellFormed(snapshotId) && imageId != null && sourceSnapshotId != null
+            // imageId is absent for a CopySnapshot
+            return ResourceKind.SNAPSHOT.isWellFormed(snapshotId) && sourceSnapshotId != null
                     && sourceRegion != null && ownerId != null && OWNER.matcher(ownerId).matches()
                     && volumeSize != null && volumeSize >= 1 && volumeSize <= 65536
                     && BlockChecksum.fromBase64(aggregateChecksum) != null && parts != null && parts >= 1
@@ -61,22 +68,56 @@ public class CopyEventIntake {
         }
     }
 
+    /** The fields of SnapshotCopyFailed this service needs (a tolerant reader). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record SnapshotCopyFailed(String snapshotId, String sourceSnapshotId, String sourceRegion,
+            StateReason stateReason) {
+
+        boolean wellFormed() {
+            return ResourceKind.SNAPSHOT.isWellFormed(snapshotId) && stateReason != null
+                    && stateReason.code() != null && stateReason.message() != null;
+        }
+    }
+
     @Incoming("copy-events")
     @Blocking
     @Transactional
     public void on(ConsumerRecord<String, String> record) {
         intake.apply(INTAKE, record, this::apply);
+        intake.apply(progress.name(), record, progress::project);
     }
 
     void apply(EventEnvelope event) {
-        if (!"SnapshotCopied".equals(event.type())) {
-            return; // the registry turns the other copy events into images
+        switch (event.type()) {
+            case "SnapshotCopied" -> {
+                SnapshotCopied copied = read(event, SnapshotCopied.class);
+                if (copied == null || !copied.wellFormed()) {
+                    LOG.errorf("skipped a malformed SnapshotCopied %s", event.eventId());
+                    return;
+                }
+                copies.received(copied.toPart());
+            }
+            case "SnapshotCopyFailed" -> {
+                SnapshotCopyFailed failed = read(event, SnapshotCopyFailed.class);
+                if (failed == null || !failed.wellFormed()) {
+                    LOG.errorf("skipped a malformed SnapshotCopyFailed %s", event.eventId());
+                    return;
+                }
+                copies.failed(failed.snapshotId(), failed.stateReason());
+            }
+            default -> {
+                // SnapshotCopyProgressed is the copy-progress read model's; the registry turns the image copy events
+                // into images.
+            }
         }
-        SnapshotCopied copied = event.dataAs(SnapshotCopied.class);
-        if (copied == null || !copied.wellFormed()) {
-            LOG.errorf("skipped a malformed SnapshotCopied %s", event.eventId());
-            return;
+    }
+
+    /** The event's data, or null for a field of the wrong type (a poison record, skipped, not stalling the partition). */
+    private static <T> T read(EventEnvelope event, Class<T> type) {
+        try {
+            return event.dataAs(type);
+        } catch (IllegalArgumentException unreadable) {
+            return null;
         }
-        copies.received(copied.toPart());
     }
 }

@@ -16,16 +16,21 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.imageregistry.ids.ResourceKind;
 import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.projection.EventIntake;
+import dev.imageregistry.snapshot.commands.RetainedBlockMaps;
 import dev.imageregistry.snapshot.commands.SnapshotsFromVolumes;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.StateReason;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.Tag;
+import dev.imageregistry.snapshot.persistence.VolumeHolds;
 import dev.imageregistry.snapshot.persistence.VolumeSnapshotParts.Part;
 import io.smallrye.common.annotation.Blocking;
 
 /**
- * The launch-service's instance-events: each VolumeSnapshotTaken part is handed to {@link SnapshotsFromVolumes},
- * once (the platform's intake remembers event IDs). The other instance events are the registry's business.
+ * The launch-service's instance-events, each applied once (the platform's intake remembers event IDs): each
+ * VolumeSnapshotTaken part is handed to {@link SnapshotsFromVolumes}; InstanceLaunched and InstanceStateChanged move
+ * the volume-holds read model, applied from the same records under its own name (and rebuilt from the same topic),
+ * and a hold a termination released lets {@link RetainedBlockMaps} discard a deleted base's map. The other
+ * instance events are the registry's business.
  */
 @ApplicationScoped
 public class InstanceEventIntake {
@@ -35,10 +40,15 @@ public class InstanceEventIntake {
 
     private final EventIntake intake;
     private final SnapshotsFromVolumes volumes;
+    private final VolumeHolds holds;
+    private final RetainedBlockMaps retainedMaps;
 
-    public InstanceEventIntake(EventIntake intake, SnapshotsFromVolumes volumes) {
+    public InstanceEventIntake(EventIntake intake, SnapshotsFromVolumes volumes, VolumeHolds holds,
+            RetainedBlockMaps retainedMaps) {
         this.intake = intake;
         this.volumes = volumes;
+        this.holds = holds;
+        this.retainedMaps = retainedMaps;
     }
 
     /** Set when the volume could not be snapshotted (an optional field of VolumeSnapshotTaken). */
@@ -74,11 +84,12 @@ public class InstanceEventIntake {
     @Transactional
     public void on(ConsumerRecord<String, String> record) {
         intake.apply(INTAKE, record, this::apply);
+        intake.apply(holds.name(), record, event -> holds.apply(event).ifPresent(retainedMaps::released));
     }
 
     void apply(EventEnvelope event) {
         if (!"VolumeSnapshotTaken".equals(event.type())) {
-            return; // instances' lifecycle and tags are the registry's read model's
+            return; // launches and terminations are the volume holds'; tags are the registry's
         }
         VolumeSnapshotTaken taken;
         try {

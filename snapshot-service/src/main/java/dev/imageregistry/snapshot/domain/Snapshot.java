@@ -15,6 +15,7 @@ import dev.imageregistry.platform.tags.TagRules;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCopyRequested;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotDeleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotFailed;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotStarted;
@@ -32,12 +33,26 @@ import dev.imageregistry.snapshot.domain.SnapshotEvent.Tag;
  * <p>Only the owner changes a snapshot: to anyone else it answers InvalidSnapshot.NotFound, exactly as for a
  * snapshot that does not exist (and a deleted one does not). Blocks are not events: {@link #acceptBlock} admits a
  * write (or refuses it) and the block lands in the map, which the stream carries once, on completion.
+ *
+ * <p>A snapshot asked for by CopySnapshot ({@code copySource} set) is pending until the region-replicator's copy
+ * completes or fails it; nobody writes or completes it meanwhile, and its {@code volumeSize} is 0 (not known) until
+ * the copy completes.
  */
 public record Snapshot(String snapshotId, String ownerId, int volumeSize, String parentSnapshotId,
-        String description, Map<String, String> tags, SnapshotState state, long version) {
+        String description, Map<String, String> tags, SnapshotState state, long version, CopySource copySource) {
 
     public Snapshot {
         tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+    }
+
+    /** A snapshot that is not a CopySnapshot's. */
+    public Snapshot(String snapshotId, String ownerId, int volumeSize, String parentSnapshotId, String description,
+            Map<String, String> tags, SnapshotState state, long version) {
+        this(snapshotId, ownerId, volumeSize, parentSnapshotId, description, tags, state, version, null);
+    }
+
+    /** Where a CopySnapshot copies from: a snapshot of that Region (this one, or another). */
+    public record CopySource(String region, String snapshotId) {
     }
 
     /** Folds a snapshot's stored events, oldest first; null for none. */
@@ -49,6 +64,8 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
                 // to drop them would make every later command on a large snapshot slow.
                 case "SnapshotBlocksRecorded" -> snapshot.at(snapshot.state, snapshot.tags, event.aggregateversion());
                 case "SnapshotStarted" -> after(snapshot, event.dataAs(SnapshotStarted.class), event.aggregateversion());
+                case "SnapshotCopyRequested" ->
+                    after(snapshot, event.dataAs(SnapshotCopyRequested.class), event.aggregateversion());
                 case "SnapshotCompleted" -> after(snapshot, event.dataAs(SnapshotCompleted.class), event.aggregateversion());
                 case "SnapshotFailed" -> after(snapshot, event.dataAs(SnapshotFailed.class), event.aggregateversion());
                 case "SnapshotTagged" -> after(snapshot, event.dataAs(SnapshotTagged.class), event.aggregateversion());
@@ -67,8 +84,15 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
                     started.parentSnapshotId(), started.description(), tagsAfter(Map.of(), started.tags(), List.of()),
                     SnapshotState.PENDING, version);
         }
-        if (event instanceof SnapshotCompleted) {
-            return snapshot.at(SnapshotState.COMPLETED, snapshot.tags, version);
+        if (event instanceof SnapshotCopyRequested requested) {
+            return new Snapshot(requested.snapshotId(), requested.ownerId(), 0, null, requested.description(),
+                    tagsAfter(Map.of(), requested.tags(), List.of()), SnapshotState.PENDING, version,
+                    new CopySource(requested.sourceRegion(), requested.sourceSnapshotId()));
+        }
+        if (event instanceof SnapshotCompleted completed) {
+            // The size of a CopySnapshot's snapshot is known from here on (for any other it is the start's).
+            return new Snapshot(snapshot.snapshotId, snapshot.ownerId, completed.volumeSize(), snapshot.parentSnapshotId,
+                    snapshot.description, snapshot.tags, SnapshotState.COMPLETED, version, snapshot.copySource);
         }
         if (event instanceof SnapshotFailed failed) {
             if (snapshot == null) {
@@ -121,7 +145,7 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
      */
     public List<SnapshotEvent> acceptBlock(String caller, long highestIndex) {
         requireOwner(caller);
-        if (state != SnapshotState.PENDING) {
+        if (state != SnapshotState.PENDING || copying()) {
             throw incorrectState();
         }
         BlockIndex.requireInside(highestIndex, volumeSize);
@@ -137,7 +161,7 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
     public List<SnapshotEvent> complete(String caller, CompleteSnapshot command, Supplier<BlockMap> written,
             Instant now) {
         requireOwner(caller);
-        if (state != SnapshotState.PENDING) {
+        if (state != SnapshotState.PENDING || copying()) {
             throw incorrectState();
         }
         BlockMap map = written.get();
@@ -159,7 +183,7 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
 
     /** A snapshot still pending after its deadline fails; any other is left as it is. */
     public List<SnapshotEvent> timeOut(Instant now, Instant deadline) {
-        if (state != SnapshotState.PENDING || !now.isAfter(deadline)) {
+        if (state != SnapshotState.PENDING || copying() || deadline == null || !now.isAfter(deadline)) {
             return List.of();
         }
         return failed("Timeout", "The snapshot was not completed within its timeout.");
@@ -195,7 +219,11 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
         return keys.isEmpty() ? List.of() : List.of(new SnapshotUntagged(snapshotId, ownerId, keys));
     }
 
-    /** DeleteSnapshot, in any state; refused while an image maps the snapshot ({@code usedBy}: those images). */
+    /**
+     * DeleteSnapshot, in any state; refused while an image maps the snapshot ({@code usedBy}: those images). A pending
+     * copy may be deleted too (EC2 accepts it and lets the copy run out): here it is gone at once, and whatever the
+     * region-replicator answers later changes nothing.
+     */
     public List<SnapshotEvent> delete(String caller, List<String> usedBy) {
         requireOwner(caller);
         if (!usedBy.isEmpty()) {
@@ -232,11 +260,59 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
             happened.add(new SnapshotFailed(id, copy.ownerId(), new StateReason("ChecksumMismatch", problem)));
             return happened;
         }
-        happened.addAll(BlockMapParts.of(id, copy.ownerId(), copy.volumeSize(), copy.blocks()));
-        happened.add(new SnapshotCompleted(id, copy.ownerId(), copy.volumeSize(), null, copy.blocks().size(),
+        happened.addAll(copyCompleted(copy, description, now));
+        return happened;
+    }
+
+    /**
+     * CopySnapshot in this Region, checked ({@link CopySnapshot#of}): the new snapshot is the caller's, pending,
+     * with the description and tags asked for. Its size is not known until the copy completes it.
+     */
+    public static List<SnapshotEvent> requestCopy(String snapshotId, String ownerId, CopySnapshot command,
+            Instant now) {
+        return List.of(new SnapshotCopyRequested(snapshotId, ownerId, command.sourceRegion(),
+                command.sourceSnapshotId(), command.description(), command.tags(), now));
+    }
+
+    /**
+     * The region-replicator delivered a CopySnapshot's copy, every part of its map received ({@code delivered}, read
+     * only while the copy is pending): the map and its lineage complete the snapshot, with the size the copy tells.
+     * A map that does not add up fails it (never served), and so does a copy of another source or for another owner
+     * (a snapshot must never hold what its owner did not ask for). A copy already completed, failed or deleted, or a
+     * snapshot that is no CopySnapshot's, changes nothing: a redelivered or late part.
+     */
+    public List<SnapshotEvent> copied(Supplier<SnapshotCopy> delivered, Instant now) {
+        if (!copying()) {
+            return List.of();
+        }
+        SnapshotCopy copy = delivered.get();
+        if (!copy.ownerId().equals(ownerId) || !copy.sourceRegion().equals(copySource.region())
+                || !copy.sourceSnapshotId().equals(copySource.snapshotId())) {
+            return failed("InvalidSnapshot.Mismatch", "The copy delivered (" + copy.sourceRegion() + " "
+                    + copy.sourceSnapshotId() + ") is not the copy requested (" + copySource.region() + " "
+                    + copySource.snapshotId() + ").");
+        }
+        String problem = copy.problem();
+        if (problem != null) {
+            return failed("ChecksumMismatch", problem);
+        }
+        return copyCompleted(copy, description, now);
+    }
+
+    /** The copy could not be made (the replicator's SnapshotCopyFailed): a pending copy fails with the reason. */
+    public List<SnapshotEvent> copyFailed(StateReason reason) {
+        return copying() ? List.of(new SnapshotFailed(snapshotId, ownerId, reason)) : List.of();
+    }
+
+    /** The map of a copy, then its completion with its lineage: one way for an image's copy and a CopySnapshot. */
+    private static List<SnapshotEvent> copyCompleted(SnapshotCopy copy, String description, Instant now) {
+        String id = copy.snapshotId();
+        List<SnapshotEvent> completion = new ArrayList<>(BlockMapParts.of(id, copy.ownerId(), copy.volumeSize(),
+                copy.blocks()));
+        completion.add(new SnapshotCompleted(id, copy.ownerId(), copy.volumeSize(), null, copy.blocks().size(),
                 copy.aggregateChecksum(), BlockChecksum.ALGORITHM, description, now, copy.sourceSnapshotId(),
                 copy.sourceRegion()));
-        return happened;
+        return completion;
     }
 
     /**
@@ -255,11 +331,14 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
      * <p>{@code baseMap} is read, and {@code missingObjects} (the indexes of written blocks whose object the bucket
      * lacks) asked, only once the rest holds. The base needs no read permission of the owner: the launch-service
      * created the owner's volume from it (as on EC2, a volume stays its owner's whatever happens to the permission).
+     * A deleted base still serves while volumes hold its map ({@code baseLifetime} HELD: on EC2 a volume outlives
+     * the snapshot it was made from); once no volume holds it, it is gone as for any other.
      * {@code existing} is whatever the event store knows of {@code taken.snapshotId()}: one snapshot per ID, so a
      * redelivered or replayed VolumeSnapshotTaken changes nothing, even after the snapshot was deleted.
      */
     public static List<SnapshotEvent> takenFromVolume(Snapshot existing, VolumeSnapshot taken, Snapshot base,
-            Supplier<BlockMap> baseMap, Function<List<MappedBlock>, List<Integer>> missingObjects, Instant now) {
+            BlockMapLifetime baseLifetime, Supplier<BlockMap> baseMap,
+            Function<List<MappedBlock>, List<Integer>> missingObjects, Instant now) {
         if (existing != null) {
             return List.of();
         }
@@ -272,7 +351,7 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
         }
         List<SnapshotEvent> happened = new ArrayList<>();
         happened.add(new SnapshotStarted(id, owner, taken.volumeSize(), null, taken.describedAs(), taken.tags(), now));
-        StateReason refused = refusalOf(taken, base);
+        StateReason refused = refusalOf(taken, base, baseLifetime);
         if (refused == null && !taken.writtenBlocks().isEmpty()) {
             List<Integer> missing = missingObjects.apply(taken.writtenBlocks());
             if (!missing.isEmpty()) {
@@ -292,13 +371,14 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
         return happened;
     }
 
-    private static StateReason refusalOf(VolumeSnapshot taken, Snapshot base) {
+    private static StateReason refusalOf(VolumeSnapshot taken, Snapshot base, BlockMapLifetime baseLifetime) {
         String baseId = taken.baseSnapshotId();
-        if (base == null || base.state == SnapshotState.DELETED) {
+        if (base == null || base.state == SnapshotState.DELETED && baseLifetime != BlockMapLifetime.HELD) {
             return new StateReason("InvalidSnapshot.NotFound", "The base snapshot " + baseId + " of "
                     + taken.volumeId() + " does not exist (unknown, or deleted).");
         }
-        if (base.state != SnapshotState.COMPLETED) {
+        // A deleted base whose map volumes hold was completed: only completed snapshots back volumes.
+        if (base.state != SnapshotState.COMPLETED && base.state != SnapshotState.DELETED) {
             return new StateReason("IncorrectState", "The base snapshot " + baseId + " of " + taken.volumeId()
                     + " is " + base.state.wire() + ", not completed.");
         }
@@ -339,6 +419,11 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
         return state == SnapshotState.PENDING;
     }
 
+    /** A CopySnapshot's snapshot that its copy has not completed or failed yet. */
+    public boolean copying() {
+        return state == SnapshotState.PENDING && copySource != null;
+    }
+
     public static Ec2Exception notFound(String snapshotId) {
         return Ec2Exception.notFound("InvalidSnapshot.NotFound", "The snapshot '" + snapshotId + "' does not exist.");
     }
@@ -350,6 +435,10 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
     }
 
     private Ec2Exception incorrectState() {
+        if (copying()) {
+            return Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is pending: it is a copy of "
+                    + copySource.snapshotId() + " (" + copySource.region() + ") that only the copy fills.");
+        }
         return Ec2Exception.badRequest("IncorrectState", "The snapshot " + snapshotId + " is " + state.wire() + ".");
     }
 
@@ -359,7 +448,7 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
 
     private Snapshot at(SnapshotState newState, Map<String, String> newTags, long newVersion) {
         return new Snapshot(snapshotId, ownerId, volumeSize, parentSnapshotId, description, newTags, newState,
-                newVersion);
+                newVersion, copySource);
     }
 
     private static Map<String, String> tagsAfter(Map<String, String> tags, List<Tag> set, List<String> removed) {

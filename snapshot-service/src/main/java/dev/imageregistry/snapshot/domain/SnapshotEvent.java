@@ -25,6 +25,15 @@ public sealed interface SnapshotEvent extends DomainEvent {
             String description, List<Tag> tags, Instant startTime) implements SnapshotEvent {
     }
 
+    /**
+     * CopySnapshot, asked in this Region: the new snapshot is pending, with the description and tags asked for; its
+     * size is known once the region-replicator's copy completes it.
+     */
+    @EventType("SnapshotCopyRequested")
+    record SnapshotCopyRequested(String snapshotId, String ownerId, String sourceRegion, String sourceSnapshotId,
+            String description, List<Tag> tags, Instant requestedAt) implements SnapshotEvent {
+    }
+
     @EventType("SnapshotCompleted")
     record SnapshotCompleted(String snapshotId, String ownerId, int volumeSize, String parentSnapshotId,
             long blockCount, String aggregateChecksum, String checksumAlgorithm, String description,

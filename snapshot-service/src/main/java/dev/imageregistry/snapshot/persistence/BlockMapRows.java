@@ -95,6 +95,29 @@ public class BlockMapRows {
                 caller, caller);
     }
 
+    /** A deleted snapshot's map, kept while volumes hold it (the rows stay; this records why). */
+    public void retain(String snapshotId) {
+        jdbc.update("insert into retained_block_map (snapshot_id) values (?) on conflict do nothing", snapshotId);
+    }
+
+    /**
+     * Whether the deleted snapshot's map is retained, its row locked until the transaction ends: shared by a
+     * snapshot of a volume reading the map, exclusive by the release that may discard it (they take turns).
+     */
+    public boolean lockRetained(String snapshotId, boolean exclusive) {
+        return jdbc.one("select snapshot_id from retained_block_map where snapshot_id = ? "
+                + (exclusive ? "for update" : "for share"), rs -> rs.getString(1), snapshotId).isPresent();
+    }
+
+    /**
+     * The map goes (its blocks are then collectable by the usual rule: unreferenced and untouched for the grace).
+     * Explicit, not a cascade from the snapshot's row: a held map outlives the row.
+     */
+    public void discard(String snapshotId) {
+        jdbc.update("delete from snapshot_block where snapshot_id = ?", snapshotId);
+        jdbc.update("delete from retained_block_map where snapshot_id = ?", snapshotId);
+    }
+
     /** A map all the snapshot's own: copied here (the replicator wrote every block), or taken from a volume. */
     public void recordOwn(String snapshotId, List<MappedBlock> map) {
         Integer[] indexes = map.stream().map(MappedBlock::index).toArray(Integer[]::new);

@@ -162,6 +162,7 @@ public class BlockRows {
                 (Object) checksumHexes.toArray(String[]::new));
     }
 
+    /** Any map counts: a snapshot's, and a deleted snapshot's that volumes still hold (retained_block_map). */
     private static final String COLLECTABLE = "b.touched_at < now() - make_interval(secs => ?) "
             + "and not exists (select 1 from snapshot_block sb where sb.checksum = b.checksum)";
 

@@ -18,15 +18,18 @@ import dev.imageregistry.snapshot.domain.SnapshotState;
 /**
  * One row of the snapshot table: the aggregate as its events left it (projected in the transaction that appended
  * them, so at the same version), plus what DescribeSnapshots shows and the events do not carry: the deadline of a
- * pending snapshot and how many blocks a completed one wrote itself.
+ * pending snapshot and how many blocks a completed one wrote itself. {@code volumeSize} is null while a
+ * CopySnapshot's copy is pending (not known yet), {@code sourceRegion}/{@code sourceSnapshotId} are a CopySnapshot's
+ * source.
  */
-public record SnapshotRow(String snapshotId, String ownerId, int volumeSize, String parentSnapshotId,
+public record SnapshotRow(String snapshotId, String ownerId, Integer volumeSize, String parentSnapshotId,
         String description, List<Tag> tags, String state, String stateReason, Instant startTime,
-        Instant timeoutAt, Instant completionTime, Integer changedBlocks, String aggregateChecksum, long version) {
+        Instant timeoutAt, Instant completionTime, Integer changedBlocks, String aggregateChecksum, long version,
+        String sourceRegion, String sourceSnapshotId) {
 
     static final String COLUMNS = "s.snapshot_id, s.owner_id, s.volume_size, s.parent_snapshot_id, s.description, "
             + "s.tags::text, s.state, s.state_reason, s.start_time, s.timeout_at, s.completion_time, s.changed_blocks, "
-            + "s.aggregate_checksum, s.version";
+            + "s.aggregate_checksum, s.version, s.source_region, s.source_snapshot_id";
 
     static SnapshotRow read(ResultSet rs) throws SQLException {
         List<Tag> tags;
@@ -36,9 +39,10 @@ public record SnapshotRow(String snapshotId, String ownerId, int volumeSize, Str
         } catch (Exception e) {
             tags = List.of();
         }
-        return new SnapshotRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5),
-                tags, rs.getString(7), rs.getString(8), Jdbc.instant(rs, "start_time"), Jdbc.instant(rs, "timeout_at"),
-                Jdbc.instant(rs, "completion_time"), (Integer) rs.getObject(12), rs.getString(13), rs.getLong(14));
+        return new SnapshotRow(rs.getString(1), rs.getString(2), (Integer) rs.getObject(3), rs.getString(4),
+                rs.getString(5), tags, rs.getString(7), rs.getString(8), Jdbc.instant(rs, "start_time"),
+                Jdbc.instant(rs, "timeout_at"), Jdbc.instant(rs, "completion_time"), (Integer) rs.getObject(12),
+                rs.getString(13), rs.getLong(14), rs.getString(15), rs.getString(16));
     }
 
     public boolean pending() {
@@ -52,7 +56,8 @@ public record SnapshotRow(String snapshotId, String ownerId, int volumeSize, Str
     public Snapshot snapshot() {
         Map<String, String> map = new LinkedHashMap<>();
         tags.forEach(tag -> map.put(tag.key(), tag.value()));
-        return new Snapshot(snapshotId, ownerId, volumeSize, parentSnapshotId, description, map,
-                SnapshotState.of(state), version);
+        return new Snapshot(snapshotId, ownerId, volumeSize == null ? 0 : volumeSize, parentSnapshotId, description,
+                map, SnapshotState.of(state), version,
+                sourceSnapshotId == null ? null : new Snapshot.CopySource(sourceRegion, sourceSnapshotId));
     }
 }

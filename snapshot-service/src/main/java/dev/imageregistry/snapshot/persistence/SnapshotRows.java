@@ -15,6 +15,7 @@ import dev.imageregistry.snapshot.domain.Snapshot;
 import dev.imageregistry.snapshot.domain.SnapshotEvent;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCopyRequested;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotDeleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotFailed;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotStarted;
@@ -119,15 +120,24 @@ public class SnapshotRows {
             if (started.parentSnapshotId() != null) {
                 maps.inherit(id, started.parentSnapshotId());
             }
+        } else if (event instanceof SnapshotCopyRequested requested) {
+            // No size until the copy completes, and no deadline: the replicator answers with the copy or its failure.
+            jdbc.update("insert into snapshot (snapshot_id, owner_id, volume_size, description, tags, state, start_time, "
+                    + "timeout_at, version, source_region, source_snapshot_id) "
+                    + "values (?, ?, null, ?, ?::jsonb, 'pending', ?, null, ?, ?, ?)", id, requested.ownerId(),
+                    requested.description(), json(after.tagList()), requested.requestedAt(), version,
+                    requested.sourceRegion(), requested.sourceSnapshotId());
         } else if (event instanceof SnapshotCompleted completed) {
             // A snapshot without a parent (uploaded whole, copied, taken from a volume) wrote every block of its
             // map itself, and its map may be recorded after this row: blockCount. An incremental one counts its own.
             boolean whole = completed.parentSnapshotId() == null;
             String changed = whole ? "?" : "(select count(*) from snapshot_block where snapshot_id = ? and changed)";
             Object changedArg = whole ? (Object) (int) completed.blockCount() : id;
+            // The size is the completion's: a CopySnapshot's snapshot learns it here.
             jdbc.update("update snapshot set state = 'completed', completion_time = ?, changed_blocks = " + changed
-                    + ", aggregate_checksum = ?, version = ? where snapshot_id = ?", completed.completionTime(),
-                    changedArg, completed.aggregateChecksum(), version, id);
+                    + ", aggregate_checksum = ?, volume_size = ?, version = ? where snapshot_id = ?",
+                    completed.completionTime(), changedArg, completed.aggregateChecksum(), completed.volumeSize(),
+                    version, id);
         } else if (event instanceof SnapshotFailed failed) {
             jdbc.update("update snapshot set state = 'error', state_reason = ?, version = ? where snapshot_id = ?",
                     failed.stateReason().code() + ": " + failed.stateReason().message(), version, id);
@@ -135,7 +145,7 @@ public class SnapshotRows {
             jdbc.update("update snapshot set tags = ?::jsonb, version = ? where snapshot_id = ?", json(after.tagList()),
                     version, id);
         } else if (event instanceof SnapshotDeleted) {
-            // The block map goes with the row (cascade); its blocks become garbage after the grace window.
+            // The block map is not the row's to take: it stays while volumes hold it (RetainedBlockMaps decides).
             jdbc.update("delete from snapshot where snapshot_id = ?", id);
         } else if (event instanceof SnapshotBlocksRecorded) {
             // Nothing: the map is in the block store already, and SnapshotCompleted follows in the same append.

@@ -51,7 +51,7 @@ public class BlockQueries {
      * are (a number, not an Instant with a format annotation, which the serialization of this answer ignored).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record SnapshotBlocks(List<BlockEntry> blocks, int volumeSize, int blockSize, String nextToken,
+    public record SnapshotBlocks(List<BlockEntry> blocks, Integer volumeSize, int blockSize, String nextToken,
             Long downloadUrlsExpireAt) {
     }
 
@@ -60,7 +60,7 @@ public class BlockQueries {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ChangedBlocks(List<ChangedBlock> changedBlocks, int volumeSize, int blockSize, String nextToken) {
+    public record ChangedBlocks(List<ChangedBlock> changedBlocks, Integer volumeSize, int blockSize, String nextToken) {
     }
 
     public record BlockData(byte[] data, BlockChecksum checksum) {

@@ -2,6 +2,7 @@ package dev.imageregistry.snapshot.queries;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.imageregistry.ids.ResourceKind;
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.snapshot.domain.Snapshot;
+import dev.imageregistry.snapshot.persistence.CopyProgress;
 import dev.imageregistry.snapshot.persistence.SnapshotRow;
 import dev.imageregistry.snapshot.persistence.SnapshotRows;
 
@@ -17,9 +19,11 @@ import dev.imageregistry.snapshot.persistence.SnapshotRows;
 @ApplicationScoped
 public class SnapshotQueries {
     private final SnapshotRows rows;
+    private final CopyProgress copyProgress;
 
-    public SnapshotQueries(SnapshotRows rows) {
+    public SnapshotQueries(SnapshotRows rows, CopyProgress copyProgress) {
         this.rows = rows;
+        this.copyProgress = copyProgress;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -35,8 +39,12 @@ public class SnapshotQueries {
     public DescribeSnapshotsResult describe(String caller, SnapshotQuery query) {
         // As EC2: a named snapshot that does not exist (or may not be seen) is an error, not an empty answer.
         query.snapshotIds().forEach(id -> readable(caller, id));
-        List<SnapshotDescription> found = new ArrayList<>(rows.describe(caller, query.snapshotIds(), query.owners(),
-                query.filters(), query.maxResults(), query.nextToken()).stream().map(SnapshotDescription::of).toList());
+        List<SnapshotRow> page = rows.describe(caller, query.snapshotIds(), query.owners(), query.filters(),
+                query.maxResults(), query.nextToken());
+        Map<String, Integer> progress = copyProgress.percentDone(page.stream()
+                .filter(r -> r.pending() && r.sourceSnapshotId() != null).map(SnapshotRow::snapshotId).toList());
+        List<SnapshotDescription> found = new ArrayList<>(page.stream()
+                .map(r -> SnapshotDescription.of(r, progress.get(r.snapshotId()))).toList());
         String next = null;
         if (found.size() > query.maxResults()) {
             found.remove(query.maxResults());

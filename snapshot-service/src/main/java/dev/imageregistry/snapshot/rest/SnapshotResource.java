@@ -33,7 +33,7 @@ import dev.imageregistry.snapshot.queries.SnapshotQueries.DescribeSnapshotsResul
 import dev.imageregistry.snapshot.queries.SnapshotQuery;
 
 /**
- * EC2's calls on snapshots: DescribeSnapshots, DeleteSnapshot, CreateTags, DeleteTags, in EC2's JSON with EC2's
+ * EC2's calls on snapshots: DescribeSnapshots, CopySnapshot, DeleteSnapshot, CreateTags, DeleteTags, in EC2's JSON with EC2's
  * errors (the AWS gateway turns them into EC2's Query answers). The EBS direct APIs are {@link EbsResource}'s.
  */
 @Path("/snapshots")
@@ -69,6 +69,15 @@ public class SnapshotResource {
     public Map<String, Object> delete(@PathParam("snapshotId") String snapshotId) {
         snapshots.delete(caller.id(), snapshotId);
         return Map.of("Return", true);
+    }
+
+    @POST
+    @Path("/copy")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "CopySnapshot: a pending copy of a snapshot of a Region (another or this one), completed by "
+            + "the region-replicator; answers the new SnapshotId and its Tags")
+    public SnapshotCommands.CopySnapshotResult copy(SnapshotCommands.CopySnapshotRequest request) {
+        return snapshots.requestCopy(caller.id(), request);
     }
 
     /** CreateTags' and DeleteTags' body: {"Tags":[{"Key","Value"}]} (DeleteTags: Value optional, or no body). */

@@ -2,6 +2,9 @@ package dev.imageregistry.snapshot.domain;
 
 import static dev.imageregistry.infra.testing.Decisions.given;
 import static dev.imageregistry.infra.testing.Decisions.givenNothing;
+import static dev.imageregistry.snapshot.domain.BlockMapLifetime.DISCARDED;
+import static dev.imageregistry.snapshot.domain.BlockMapLifetime.HELD;
+import static dev.imageregistry.snapshot.domain.BlockMapLifetime.LIVE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Instant;
@@ -56,7 +59,7 @@ class SnapshotFromVolumeTest {
         expected.add(new SnapshotStarted(ID, OWNER, 2, null, CREATED_BY, List.of(), NOW));
         expected.add(new SnapshotBlocksRecorded(ID, OWNER, 2, 1, 1, full, linear));
         expected.add(new SnapshotCompleted(ID, OWNER, 2, null, 5, linear, "SHA256", CREATED_BY, NOW));
-        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, COMPLETED_BASE, () -> BASE_MAP,
+        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, COMPLETED_BASE, LIVE, () -> BASE_MAP,
                 ALL_IN_BUCKET, NOW)).then(expected.toArray(DomainEvent[]::new));
         Snapshot made = given(Snapshot::fold, expected.stream().map(SnapshotEvent.class::cast)
                 .toArray(SnapshotEvent[]::new)).state();
@@ -72,7 +75,7 @@ class SnapshotFromVolumeTest {
                 List.of());
         List<MappedBlock> full = List.of(mapped(0, 10), mapped(1, 11), mapped(5, 15));
         String linear = BlockMapParts.mapChecksum(full).base64();
-        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, COMPLETED_BASE, () -> BASE_MAP,
+        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, COMPLETED_BASE, LIVE, () -> BASE_MAP,
                 written -> { throw new AssertionError("nothing written: nothing to look for in the bucket"); }, NOW))
                 .then(new SnapshotStarted(ID, OWNER, 1, null, "nightly", tags, NOW),
                         new SnapshotBlocksRecorded(ID, OWNER, 1, 1, 1, full, linear),
@@ -98,6 +101,28 @@ class SnapshotFromVolumeTest {
     }
 
     @Test
+    void aDeletedBaseServesWhileVolumesHoldItsMapAndIsGoneOnceTheLastHoldIsReleased() {
+        // On EC2 a volume outlives the snapshot it was made from: its snapshot is still made over the base's map.
+        Snapshot deleted = given(Snapshot::fold, new SnapshotStarted(BASE, BASE_OWNER, 1, null, null, List.of(), START),
+                new SnapshotCompleted(BASE, BASE_OWNER, 1, null, 3, "x", "SHA256", null, START),
+                new SnapshotDeleted(BASE, BASE_OWNER)).state();
+        List<MappedBlock> written = List.of(mapped(1, 21));
+        List<MappedBlock> full = List.of(mapped(0, 10), mapped(1, 21), mapped(5, 15));
+        String linear = BlockMapParts.mapChecksum(full).base64();
+        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken(1, written, null), deleted, HELD,
+                () -> BASE_MAP, ALL_IN_BUCKET, NOW)).then(
+                        new SnapshotStarted(ID, OWNER, 1, null, CREATED_BY, List.of(), NOW),
+                        new SnapshotBlocksRecorded(ID, OWNER, 1, 1, 1, full, linear),
+                        new SnapshotCompleted(ID, OWNER, 1, null, 3, linear, "SHA256", CREATED_BY, NOW));
+        // No volume holds it any more: its map is discarded, and it is gone as today.
+        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken(1, written, null), deleted, DISCARDED,
+                SnapshotFromVolumeTest::unread, written1 -> { throw new AssertionError("not asked"); }, NOW)).then(
+                        new SnapshotStarted(ID, OWNER, 1, null, CREATED_BY, List.of(), NOW),
+                        new SnapshotFailed(ID, OWNER, new StateReason("InvalidSnapshot.NotFound", "The base snapshot "
+                                + BASE + " of " + VOLUME + " does not exist (unknown, or deleted).")));
+    }
+
+    @Test
     void writtenBlocksThatDoNotAddUpOrAreNotInTheBucketFailTheSnapshot() {
         String notAMap = "The written blocks of " + VOLUME + " are not distinct blocks inside the volume (1 GiB), in index order.";
         fails(taken(1, List.of(mapped(3, 1), mapped(1, 2)), null), COMPLETED_BASE, "InvalidParameterValue", notAMap);
@@ -106,7 +131,7 @@ class SnapshotFromVolumeTest {
         fails(taken(1, List.of(new MappedBlock(2, "not a checksum")), null), COMPLETED_BASE, "InvalidParameterValue",
                 notAMap);
         VolumeSnapshot taken = taken(1, List.of(mapped(2, 22), mapped(7, 27)), null);
-        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, COMPLETED_BASE, SnapshotFromVolumeTest::unread,
+        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, COMPLETED_BASE, LIVE, SnapshotFromVolumeTest::unread,
                 written -> List.of(7), NOW)).then(new SnapshotStarted(ID, OWNER, 1, null, CREATED_BY, List.of(), NOW),
                         new SnapshotFailed(ID, OWNER, new StateReason("InvalidBlock.NotFound", "The object store does "
                                 + "not hold the data of block(s) [7] written by " + VOLUME + "; nothing was referenced.")));
@@ -115,13 +140,13 @@ class SnapshotFromVolumeTest {
     @Test
     void aVolumeThatCouldNotBeSnapshottedStartsNoSnapshotAndFailsItsIdWithTheLaunchServicesReason() {
         StateReason failure = new StateReason("InvalidVolume.NotFound", "The volume '" + VOLUME + "' does not exist.");
-        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken(1, List.of(), failure), null,
+        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken(1, List.of(), failure), null, LIVE,
                 SnapshotFromVolumeTest::unread, written -> { throw new AssertionError("not asked"); }, NOW))
                 .then(new SnapshotFailed(ID, OWNER, failure));
         Snapshot failed = given(Snapshot::fold, new SnapshotFailed(ID, OWNER, failure)).state();
         assertEquals(SnapshotState.ERROR, failed.state(), "the ID is used: a later part or a replay makes nothing");
         given(Snapshot::fold, new SnapshotFailed(ID, OWNER, failure)).when(existing -> Snapshot.takenFromVolume(existing,
-                taken(1, List.of(), null), COMPLETED_BASE, SnapshotFromVolumeTest::unread, ALL_IN_BUCKET, NOW))
+                taken(1, List.of(), null), COMPLETED_BASE, LIVE, SnapshotFromVolumeTest::unread, ALL_IN_BUCKET, NOW))
                 .thenNothing();
     }
 
@@ -129,23 +154,23 @@ class SnapshotFromVolumeTest {
     void aRedeliveredOrReplayedVolumeSnapshotChangesNothing() {
         VolumeSnapshot taken = taken(1, List.of(mapped(2, 22)), null);
         List<? extends DomainEvent> made = givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken,
-                COMPLETED_BASE, () -> BASE_MAP, ALL_IN_BUCKET, NOW)).thenEvents();
+                COMPLETED_BASE, LIVE, () -> BASE_MAP, ALL_IN_BUCKET, NOW)).thenEvents();
         SnapshotEvent[] history = made.stream().map(SnapshotEvent.class::cast).toArray(SnapshotEvent[]::new);
-        given(Snapshot::fold, history).when(existing -> Snapshot.takenFromVolume(existing, taken, COMPLETED_BASE,
+        given(Snapshot::fold, history).when(existing -> Snapshot.takenFromVolume(existing, taken, COMPLETED_BASE, LIVE,
                 SnapshotFromVolumeTest::unread, ALL_IN_BUCKET, NOW)).thenNothing();
         // Also once the snapshot was deleted, and also for a failed one: one snapshot per ID, ever.
         List<SnapshotEvent> deleted = new ArrayList<>(List.of(history));
         deleted.add(new SnapshotDeleted(ID, OWNER));
         given(Snapshot::fold, deleted.toArray(SnapshotEvent[]::new)).when(existing -> Snapshot.takenFromVolume(existing,
-                taken, COMPLETED_BASE, SnapshotFromVolumeTest::unread, ALL_IN_BUCKET, NOW)).thenNothing();
+                taken, COMPLETED_BASE, LIVE, SnapshotFromVolumeTest::unread, ALL_IN_BUCKET, NOW)).thenNothing();
         given(Snapshot::fold, new SnapshotStarted(ID, OWNER, 1, null, null, List.of(), NOW),
                 new SnapshotFailed(ID, OWNER, new StateReason("VolumeUnavailable", "gone")))
-                .when(existing -> Snapshot.takenFromVolume(existing, taken, COMPLETED_BASE,
+                .when(existing -> Snapshot.takenFromVolume(existing, taken, COMPLETED_BASE, LIVE,
                         SnapshotFromVolumeTest::unread, ALL_IN_BUCKET, NOW)).thenNothing();
     }
 
     private static void fails(VolumeSnapshot taken, Snapshot base, String code, String message) {
-        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, base, SnapshotFromVolumeTest::unread,
+        givenNothing().when(nothing -> Snapshot.takenFromVolume(null, taken, base, LIVE, SnapshotFromVolumeTest::unread,
                 written -> { throw new AssertionError("the bucket is asked only for a map that adds up"); }, NOW))
                 .then(new SnapshotStarted(ID, OWNER, taken.volumeSize(), null, CREATED_BY, List.of(), NOW),
                         new SnapshotFailed(ID, OWNER, new StateReason(code, message)));
