@@ -24,7 +24,7 @@ public record CopySnapshot(String sourceRegion, String sourceSnapshotId, String 
     }
 
     /** One of TagSpecifications, in the AWS CLI's JSON shape. */
-    public record TagSpecification(String resourceType, List<Tag> tags) {
+    public record TagSpecification(String resourceType, List<Tag> tags) implements TagRules.Specification {
     }
 
     public static CopySnapshot of(String sourceRegion, String sourceSnapshotId, String description,
@@ -48,30 +48,11 @@ public record CopySnapshot(String sourceRegion, String sourceSnapshotId, String 
         return new CopySnapshot(sourceRegion, sourceSnapshotId, description, tags(tagSpecifications));
     }
 
-    /** The snapshot's tags of TagSpecifications; a tag given without a value gets an empty one, as EC2 does. */
+    /** The snapshot's tags of TagSpecifications (TagRules' reading, one for every action that creates a snapshot). */
     private static List<Tag> tags(List<TagSpecification> specifications) {
-        List<Tag> given = new ArrayList<>();
-        if (specifications == null) {
-            return given;
-        }
-        for (TagSpecification specification : specifications) {
-            if (specification == null || specification.resourceType() == null) {
-                throw Ec2Exception.missingParameter("TagSpecification.ResourceType");
-            }
-            if (!"snapshot".equals(specification.resourceType())) {
-                throw Ec2Exception.invalidParameter("'" + shown(specification.resourceType())
-                        + "' is not a valid taggable resource type for this operation.");
-            }
-            if (specification.tags() != null) {
-                specification.tags().forEach(tag -> given.add(tag == null ? null
-                        : new Tag(tag.key(), tag.value() == null ? "" : tag.value())));
-            }
-        }
-        List<Tag> checked = new ArrayList<>();
-        if (!given.isEmpty()) {
-            TagRules.toSet(given).forEach((key, value) -> checked.add(new Tag(key, value)));
-        }
-        return checked;
+        List<Tag> tags = new ArrayList<>();
+        TagRules.specified(specifications, "snapshot").forEach((key, value) -> tags.add(new Tag(key, value)));
+        return tags;
     }
 
     private static String shown(String value) {
