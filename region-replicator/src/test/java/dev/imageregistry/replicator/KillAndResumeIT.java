@@ -246,7 +246,7 @@ class KillAndResumeIT {
 
     private static long blocksDone(String copy) {
         try (Connection c = database(); PreparedStatement select = c.prepareStatement(
-                "select blocks_done from image_copy where image_id = ?")) {
+                "select blocks_done from copy_job where copy_id = ?")) {
             select.setString(1, copy);
             try (ResultSet rs = select.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
@@ -258,7 +258,7 @@ class KillAndResumeIT {
 
     private static String state(String copy) throws SQLException {
         try (Connection c = database(); PreparedStatement select = c.prepareStatement(
-                "select state from image_copy where image_id = ?")) {
+                "select state from copy_job where copy_id = ?")) {
             select.setString(1, copy);
             try (ResultSet rs = select.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
@@ -269,7 +269,7 @@ class KillAndResumeIT {
     private static Set<String> doneBlocks(String copy) throws SQLException {
         Set<String> done = new HashSet<>();
         try (Connection c = database(); PreparedStatement select = c.prepareStatement(
-                "select checksum from copy_block where image_id = ? and done")) {
+                "select checksum from copy_block where copy_id = ? and done")) {
             select.setString(1, copy);
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {

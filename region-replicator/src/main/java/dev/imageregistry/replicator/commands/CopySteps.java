@@ -11,9 +11,8 @@ import jakarta.transaction.Transactional;
 import dev.imageregistry.platform.outbox.EventStore;
 import dev.imageregistry.replicator.domain.CopyEvent;
 import dev.imageregistry.replicator.domain.CopyJob;
-import dev.imageregistry.replicator.domain.CopyRequested;
-import dev.imageregistry.replicator.domain.SourceImage;
-import dev.imageregistry.replicator.domain.SourceSnapshot;
+import dev.imageregistry.replicator.domain.CopyRequest;
+import dev.imageregistry.replicator.domain.CopyStep;
 import dev.imageregistry.replicator.persistence.CopyJobs;
 
 /**
@@ -32,46 +31,47 @@ public class CopySteps {
     }
 
     /**
-     * Opens the copy the registry accepted. A copy fanned out from another Region already has ImageCopyAssigned
-     * (and, when this Region asked for it, ImageCopyDispatched) on its aggregate here: the copy's own events follow
-     * them. The request's trace (made current by the intake) is kept with the job for the worker to continue.
+     * Opens the copy a service of this Region accepted (the registry's CopyImage, the snapshot-service's
+     * CopySnapshot). A copy fanned out from another Region already has ImageCopyAssigned (and, when this Region asked
+     * for it, ImageCopyDispatched) on its aggregate here: the copy's own events follow them. The request's trace
+     * (made current by the intake) is kept with the job for the worker to continue.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void open(CopyRequested request, Instant requestedAt, String traceparent) {
-        jobs.open(new CopyJob(request.imageId(), request.ownerId(), request.sourceRegion(), request.sourceImageId(),
-                request.name(), request.description(), request.copyImageTags(), requestedAt, CopyJob.COPYING, null,
-                null, 0, 0, 0, 0, events.version(request.imageId()), traceparent));
+    public void open(CopyRequest request, Instant requestedAt, String traceparent) {
+        jobs.open(CopyJob.opened(request, requestedAt, events.version(request.copyId()), traceparent));
     }
 
     /** Records finished blocks and renews the lease; publishes progress when asked to (throttled by the caller). */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void recordProgress(String imageId, List<String> done, int skipped, long bytes, boolean publish,
+    public void recordProgress(String copyId, List<String> done, int skipped, long bytes, boolean publish,
             Duration lease) {
-        jobs.recordBlocks(imageId, done, skipped, bytes, lease);
+        jobs.recordBlocks(copyId, done, skipped, bytes, lease);
         if (publish) {
-            CopyJob job = jobs.lock(imageId);
+            CopyJob job = jobs.lock(copyId);
             append(job, job.progress());
         }
     }
 
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void fail(String imageId, String code, String message) {
-        CopyJob job = jobs.lock(imageId);
+    public void fail(String copyId, String code, String message) {
+        CopyJob job = jobs.lock(copyId);
         List<CopyEvent> failed = job.fail(code, message);
         if (!failed.isEmpty()) {
-            jobs.end(imageId, CopyJob.FAILED, code + ": " + message);
+            jobs.end(copyId, CopyJob.FAILED, code + ": " + message);
             append(job, failed);
         }
     }
 
-    /** Publishes the new snapshots' block maps and ImageCopied, and marks the copy completed, in one transaction. */
+    /**
+     * Publishes the new snapshots' block maps (and, for an image, ImageCopied) and marks the copy completed, in one
+     * transaction.
+     */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void complete(String imageId, SourceImage image, List<SourceSnapshot> snapshots,
-            Map<String, String> destinationIds) {
-        CopyJob job = jobs.lock(imageId);
-        List<CopyEvent> result = job.complete(image, snapshots, destinationIds);
+    public void complete(String copyId, CopyStep.Copy copy, Map<String, String> newSnapshotIds) {
+        CopyJob job = jobs.lock(copyId);
+        List<CopyEvent> result = job.complete(copy, newSnapshotIds);
         if (!result.isEmpty()) {
-            jobs.end(imageId, CopyJob.COMPLETED, null);
+            jobs.end(copyId, CopyJob.COMPLETED, null);
             append(job, result);
         }
     }
@@ -80,7 +80,7 @@ public class CopySteps {
         if (decided.isEmpty()) {
             return;
         }
-        events.append(job.imageId(), job.version(), decided);
-        jobs.advance(job.imageId(), decided.size());
+        events.append(job.copyId(), job.version(), decided);
+        jobs.advance(job.copyId(), decided.size());
     }
 }

@@ -9,7 +9,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.imageregistry.platform.tracing.TraceContext;
-import dev.imageregistry.replicator.commands.ImageCopier;
+import dev.imageregistry.replicator.commands.Copier;
 import dev.imageregistry.replicator.domain.CopyJob;
 import dev.imageregistry.replicator.persistence.CopyJobs;
 import io.opentelemetry.api.trace.SpanKind;
@@ -24,10 +24,10 @@ public class CopyWorker {
     private static final Logger LOG = Logger.getLogger(CopyWorker.class);
 
     private final CopyJobs jobs;
-    private final ImageCopier copier;
+    private final Copier copier;
     private final Duration lease;
 
-    public CopyWorker(CopyJobs jobs, ImageCopier copier,
+    public CopyWorker(CopyJobs jobs, Copier copier,
             @ConfigProperty(name = "imageregistry.replicator.lease", defaultValue = "60s") Duration lease) {
         this.jobs = jobs;
         this.copier = copier;
@@ -38,15 +38,15 @@ public class CopyWorker {
     void poll() {
         Optional<CopyJob> job;
         while ((job = claim()).isPresent()) {
-            // The copy runs in the trace of its request: its progress, ImageCopied or ImageCopyFailed carry it on.
+            // The copy runs in the trace of its request: its progress and its outcome carry it on.
             try (TraceContext.Continued span = TraceContext.continueTrace(job.get().traceparent(),
-                    "copy " + job.get().imageId(), SpanKind.INTERNAL)) {
+                    "copy " + job.get().copyId(), SpanKind.INTERNAL)) {
                 try {
                     copier.run(job.get());
                 } catch (RuntimeException e) {
                     span.failed(e);
-                    LOG.errorf(e, "copy %s failed unexpectedly; it will be retried", job.get().imageId());
-                    jobs.retryLater(job.get().imageId(), e.toString());
+                    LOG.errorf(e, "copy %s failed unexpectedly; it will be retried", job.get().copyId());
+                    jobs.retryLater(job.get().copyId(), e.toString());
                 }
             }
         }

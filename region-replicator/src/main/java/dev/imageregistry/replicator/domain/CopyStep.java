@@ -6,7 +6,10 @@ import java.util.List;
 /** What a claimed copy does next ({@link CopyJob#nextStep}). */
 public sealed interface CopyStep {
 
-    /** Everything is known and launchable: bring the blocks of these snapshots. */
+    /**
+     * Everything is known and may be copied: bring the blocks of these snapshots. {@code image} is the source image
+     * of a CopyImage, null for a CopySnapshot (one snapshot, no image).
+     */
     record Copy(SourceImage image, List<SourceSnapshot> snapshots) implements CopyStep {
     }
 

@@ -102,13 +102,18 @@ public class SourceCatalogue {
                 }, region, imageId);
     }
 
-    /** A snapshot's full block map, once every part has been recorded; empty while parts are missing. */
+    /**
+     * A completed snapshot with its owner and full block map, once every part has been recorded; empty while parts
+     * are missing, and once it is deleted.
+     */
     public Optional<SourceSnapshot> snapshot(String region, String snapshotId) {
-        record Recorded(int volumeSize, int parts, int partsRecorded, String mapChecksum, boolean deleted) {
+        record Recorded(String ownerId, int volumeSize, int parts, int partsRecorded, String mapChecksum,
+                boolean deleted) {
         }
-        Optional<Recorded> recorded = jdbc.one("select volume_size, parts, parts_recorded, map_checksum, deleted "
-                + "from source_snapshot where region = ? and snapshot_id = ?", rs -> new Recorded(rs.getInt(1),
-                        rs.getInt(2), rs.getInt(3), rs.getString(4), rs.getBoolean(5)), region, snapshotId);
+        Optional<Recorded> recorded = jdbc.one("select owner_id, volume_size, parts, parts_recorded, map_checksum, "
+                + "deleted from source_snapshot where region = ? and snapshot_id = ?", rs -> new Recorded(
+                        rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getInt(4), rs.getString(5), rs.getBoolean(6)),
+                region, snapshotId);
         if (recorded.isEmpty() || recorded.get().partsRecorded() < recorded.get().parts() || recorded.get().deleted()) {
             return Optional.empty();
         }
@@ -116,8 +121,8 @@ public class SourceCatalogue {
         jdbc.forEach("select block_index, checksum from source_snapshot_block where region = ? and snapshot_id = ? "
                 + "order by block_index", 10_000, rs -> blocks.add(new SourceSnapshot.Block(rs.getInt(1),
                         rs.getString(2))), region, snapshotId);
-        return Optional.of(new SourceSnapshot(snapshotId, recorded.get().volumeSize(), recorded.get().mapChecksum(),
-                blocks));
+        return Optional.of(new SourceSnapshot(snapshotId, recorded.get().ownerId(), recorded.get().volumeSize(),
+                recorded.get().mapChecksum(), blocks));
     }
 
     /** Deletes what was projected from {@code region} (before a rebuild). */

@@ -13,7 +13,7 @@ import dev.imageregistry.platform.identity.CallerAccount;
 import dev.imageregistry.replicator.queries.CopyQueries;
 import dev.imageregistry.replicator.queries.CopyQueries.CopyProgress;
 
-/** The progress of a copy into this Region, for the account that asked for it. */
+/** The progress of a copy into this Region (of an image or of a snapshot), for the account that asked for it. */
 @Path("/copies")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Copies")
@@ -27,9 +27,9 @@ public class CopyResource {
     }
 
     @GET
-    @Path("/{imageId}")
-    @Operation(summary = "Progress of the copy that creates the image imageId in this Region")
-    public CopyProgress progress(@PathParam("imageId") String imageId) {
-        return copies.progress(caller.id(), imageId);
+    @Path("/{copyId}")
+    @Operation(summary = "Progress of the copy that creates the image (ami-) or snapshot (snap-) copyId in this Region")
+    public CopyProgress progress(@PathParam("copyId") String copyId) {
+        return copies.progress(caller.id(), copyId);
     }
 }

@@ -43,10 +43,10 @@ class CopyJobTest {
     static final Instant SOON = HISTORY_TIME.plusSeconds(1);
     static final Instant PAST_TIMEOUT = HISTORY_TIME.plus(LOOKUP_TIMEOUT).plusSeconds(1);
 
-    static final CopyRequested REQUESTED = new CopyRequested(COPY, OWNER, SOURCE_REGION, SOURCE_IMAGE, "golden",
-            "the golden image", false);
-    static final CopyRequested REQUESTED_WITH_TAGS = new CopyRequested(COPY, OWNER, SOURCE_REGION, SOURCE_IMAGE,
-            "golden", null, true);
+    static final ImageCopyRequested REQUESTED = new ImageCopyRequested(COPY, OWNER, SOURCE_REGION, SOURCE_IMAGE,
+            "golden", "the golden image", false);
+    static final ImageCopyRequested REQUESTED_WITH_TAGS = new ImageCopyRequested(COPY, OWNER, SOURCE_REGION,
+            SOURCE_IMAGE, "golden", null, true);
 
     // --- its history
 
@@ -87,7 +87,8 @@ class CopyJobTest {
 
     @Test
     void aSourceRegionThisReplicatorDoesNotCopyFromFailsTheCopy() {
-        CopySource unknown = new CopySource(false, Optional.empty(), id -> Optional.empty(), false, Optional.empty());
+        CopySource unknown = new CopySource(false, id -> Optional.empty(), id -> Optional.empty(), false,
+                Optional.empty());
         assertFail("InvalidParameterValue", job().nextStep(unknown, SOON, LOOKUP_TIMEOUT));
     }
 
@@ -99,7 +100,7 @@ class CopyJobTest {
 
     @Test
     void pastTheLookupTimeoutAnUnreadableStreamIsWaitedForWithTheReasonShown() {
-        CopySource troubled = new CopySource(true, Optional.empty(), id -> Optional.empty(), false,
+        CopySource troubled = new CopySource(true, id -> Optional.empty(), id -> Optional.empty(), false,
                 Optional.of("SaslAuthenticationException: refused"));
         CopyStep step = job().nextStep(troubled, PAST_TIMEOUT, LOOKUP_TIMEOUT);
         assertEquals(new CopyStep.Wait(Duration.ofSeconds(2), "Waiting for the event stream of eu-west-1, which "
@@ -150,17 +151,17 @@ class CopyJobTest {
 
     @Test
     void aSnapshotWhoseMapIsNotYetRecordedIsWaitedForThenNotFound() {
-        CopySource waiting = new CopySource(true, Optional.of(image("available", OWNER, false, Set.of())),
+        CopySource waiting = new CopySource(true, id -> Optional.of(image("available", OWNER, false, Set.of())),
                 id -> Optional.empty(), false, Optional.empty());
         assertEquals(new CopyStep.Wait(Duration.ofMillis(500), null), job().nextStep(waiting, SOON, LOOKUP_TIMEOUT));
-        CopySource readToEnd = new CopySource(true, waiting.image(), id -> Optional.empty(), true, Optional.empty());
+        CopySource readToEnd = new CopySource(true, waiting.images(), id -> Optional.empty(), true, Optional.empty());
         assertFail("InvalidSnapshot.NotFound", job().nextStep(readToEnd, PAST_TIMEOUT, LOOKUP_TIMEOUT));
     }
 
     @Test
     void aBlockMapThatDoesNotMatchItsPublishedChecksumFailsTheCopy() {
-        SourceSnapshot tampered = new SourceSnapshot(SOURCE_SNAPSHOT, 8, checksum("not the map"), blocks(3));
-        CopySource source = new CopySource(true, Optional.of(image("available", OWNER, false, Set.of())),
+        SourceSnapshot tampered = new SourceSnapshot(SOURCE_SNAPSHOT, OWNER, 8, checksum("not the map"), blocks(3));
+        CopySource source = new CopySource(true, id -> Optional.of(image("available", OWNER, false, Set.of())),
                 id -> Optional.of(tampered), false, Optional.empty());
         assertFail("Client.ChecksumMismatch", job().nextStep(source, SOON, LOOKUP_TIMEOUT));
     }
@@ -168,7 +169,7 @@ class CopyJobTest {
     @Test
     void aLaunchableAvailableImageWithVerifiedMapsIsCopied() {
         SourceSnapshot snapshot = snapshot(3, 8);
-        CopySource source = new CopySource(true, Optional.of(image("available", OWNER, false, Set.of())),
+        CopySource source = new CopySource(true, id -> Optional.of(image("available", OWNER, false, Set.of())),
                 id -> Optional.of(snapshot), false, Optional.empty());
         CopyStep step = job().nextStep(source, SOON, LOOKUP_TIMEOUT);
         assertEquals(List.of(snapshot), ((CopyStep.Copy) step).snapshots());
@@ -198,8 +199,7 @@ class CopyJobTest {
     void theResultPointsTheMappingsAtTheNewSnapshotsAndLeavesTagsBehindUnlessAsked() {
         SourceSnapshot snapshot = snapshot(3, 8);
         List<? extends dev.imageregistry.platform.events.DomainEvent> events = given(CopyJob::fold, REQUESTED)
-                .when(job -> job.complete(image("available", OWNER, false, Set.of()), List.of(snapshot),
-                        Map.of(SOURCE_SNAPSHOT, "snap-0bbbbbbbbbbbbbbbb")))
+                .when(job -> job.complete(imageCopy(snapshot), Map.of(SOURCE_SNAPSHOT, "snap-0bbbbbbbbbbbbbbbb")))
                 .thenEvents();
         SnapshotCopied map = (SnapshotCopied) events.get(0);
         assertEquals("snap-0bbbbbbbbbbbbbbbb", map.snapshotId());
@@ -212,8 +212,7 @@ class CopyJobTest {
         assertNull(copied.tags(), "tags are copied only when asked");
 
         ImageCopied withTags = (ImageCopied) given(CopyJob::fold, REQUESTED_WITH_TAGS)
-                .when(job -> job.complete(image("available", OWNER, false, Set.of()), List.of(snapshot),
-                        Map.of(SOURCE_SNAPSHOT, "snap-0bbbbbbbbbbbbbbbb")))
+                .when(job -> job.complete(imageCopy(snapshot), Map.of(SOURCE_SNAPSHOT, "snap-0bbbbbbbbbbbbbbbb")))
                 .thenEvents().get(1);
         assertEquals("team", withTags.tags().at("/0/key").asText());
     }
@@ -222,8 +221,7 @@ class CopyJobTest {
     void aLargeBlockMapIsPublishedInPartsAndASizelessSnapshotTakesItsMappingsSize() {
         SourceSnapshot large = snapshot(CopyJob.BLOCKS_PER_PART + 1, 0);
         List<? extends dev.imageregistry.platform.events.DomainEvent> events = given(CopyJob::fold, REQUESTED)
-                .when(job -> job.complete(image("available", OWNER, false, Set.of()), List.of(large),
-                        Map.of(SOURCE_SNAPSHOT, "snap-0bbbbbbbbbbbbbbbb")))
+                .when(job -> job.complete(imageCopy(large), Map.of(SOURCE_SNAPSHOT, "snap-0bbbbbbbbbbbbbbbb")))
                 .thenEvents();
         assertEquals(3, events.size());
         SnapshotCopied first = (SnapshotCopied) events.get(0);
@@ -238,7 +236,7 @@ class CopyJobTest {
     @Test
     void aFinishedCopyPublishesNoSecondResult() {
         given(CopyJob::fold, REQUESTED, failed("InvalidAMIID.NotFound"))
-                .when(job -> job.complete(image("available", OWNER, false, Set.of()), List.of(snapshot(1, 8)),
+                .when(job -> job.complete(imageCopy(snapshot(1, 8)),
                         Map.of(SOURCE_SNAPSHOT, "snap-0bbbbbbbbbbbbbbbb")))
                 .thenNothing();
     }
@@ -249,9 +247,13 @@ class CopyJobTest {
         return given(CopyJob::fold, REQUESTED).state();
     }
 
+    private static CopyStep.Copy imageCopy(SourceSnapshot snapshot) {
+        return new CopyStep.Copy(image("available", OWNER, false, Set.of()), List.of(snapshot));
+    }
+
     private static CopySource source(Optional<SourceImage> image, boolean readToEnd) {
         SourceSnapshot snapshot = snapshot(2, 8);
-        return new CopySource(true, image, id -> Optional.of(snapshot), readToEnd, Optional.empty());
+        return new CopySource(true, id -> image, id -> Optional.of(snapshot), readToEnd, Optional.empty());
     }
 
     private static ImageCopyFailed failed(String code) {
@@ -276,8 +278,8 @@ class CopyJobTest {
 
     private static SourceSnapshot snapshot(int blockCount, int volumeSize) {
         List<SourceSnapshot.Block> blocks = blocks(blockCount);
-        SourceSnapshot unchecked = new SourceSnapshot(SOURCE_SNAPSHOT, volumeSize, "", blocks);
-        return new SourceSnapshot(SOURCE_SNAPSHOT, volumeSize, unchecked.computedMapChecksum(), blocks);
+        SourceSnapshot unchecked = new SourceSnapshot(SOURCE_SNAPSHOT, OWNER, volumeSize, "", blocks);
+        return new SourceSnapshot(SOURCE_SNAPSHOT, OWNER, volumeSize, unchecked.computedMapChecksum(), blocks);
     }
 
     private static List<SourceSnapshot.Block> blocks(int count) {

@@ -12,26 +12,27 @@ import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.projection.EventIntake;
 import dev.imageregistry.platform.tracing.TraceContext;
 import dev.imageregistry.replicator.commands.CopySteps;
-import dev.imageregistry.replicator.domain.CopyRequested;
+import dev.imageregistry.replicator.domain.SnapshotCopyRequested;
 import io.smallrye.common.annotation.Blocking;
 
 /**
- * Turns this Region's ImageCopyRequested events (the registry accepted a CopyImage) into copy jobs. A replayed
- * request finds its job already there: a copy is never started twice.
+ * Turns this Region's SnapshotCopyRequested events (the snapshot-service accepted a CopySnapshot) into copy jobs,
+ * keyed by the new snapshot's ID. A redelivered event is skipped by the intake; a replayed one (a new event ID)
+ * finds its job already there: a copy is never started twice.
  */
 @ApplicationScoped
-public class CopyRequests {
-    static final String READ_MODEL = "copy-requests";
+public class SnapshotCopyRequests {
+    static final String READ_MODEL = "snapshot-copy-requests";
 
     private final EventIntake intake;
     private final CopySteps steps;
 
-    public CopyRequests(EventIntake intake, CopySteps steps) {
+    public SnapshotCopyRequests(EventIntake intake, CopySteps steps) {
         this.intake = intake;
         this.steps = steps;
     }
 
-    @Incoming("image-events")
+    @Incoming("snapshot-events")
     @Blocking
     @Transactional
     public void on(ConsumerRecord<String, String> record) {
@@ -39,11 +40,11 @@ public class CopyRequests {
     }
 
     void project(EventEnvelope event) {
-        if (!"ImageCopyRequested".equals(event.type())) {
-            return;
+        if (!"SnapshotCopyRequested".equals(event.type())) {
+            return; // the rest of this Region's snapshot-events is the snapshot-service's own business
         }
         // The intake made the request's trace current: the job keeps it for the worker to continue.
-        steps.open(event.dataAs(CopyRequested.class), event.time() != null ? event.time() : Instant.now(),
+        steps.open(event.dataAs(SnapshotCopyRequested.class), event.time() != null ? event.time() : Instant.now(),
                 TraceContext.current());
     }
 }

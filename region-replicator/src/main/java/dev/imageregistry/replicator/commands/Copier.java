@@ -33,14 +33,14 @@ import dev.imageregistry.replicator.regions.SourceStreams;
 import io.minio.MinioClient;
 
 /**
- * Performs one claimed copy, from wherever it stopped: asks the {@link CopyJob} what to do with what is known of
- * its source (copy, wait, or fail: the rules are the job's), plans the distinct blocks, brings the missing ones in parallel (verified on arrival), records progress as it goes,
- * verifies every snapshot's map checksum, and publishes the result. A transient failure leaves the finished
- * blocks recorded and the copy due again after a back-off.
+ * Performs one claimed copy, of an image or of a snapshot, from wherever it stopped: asks the {@link CopyJob} what
+ * to do with what is known of its source (copy, wait, or fail: the rules are the job's), plans the distinct blocks,
+ * brings the missing ones in parallel (verified on arrival), records progress as it goes, and publishes the result.
+ * A transient failure leaves the finished blocks recorded and the copy due again after a back-off.
  */
 @ApplicationScoped
-public class ImageCopier {
-    private static final Logger LOG = Logger.getLogger(ImageCopier.class);
+public class Copier {
+    private static final Logger LOG = Logger.getLogger(Copier.class);
 
     private final CopyJobs jobs;
     private final CopySteps steps;
@@ -54,7 +54,7 @@ public class ImageCopier {
     private final Duration progressInterval;
     private final ExecutorService workers;
 
-    public ImageCopier(CopyJobs jobs, CopySteps steps, SourceRegions regions, SourceCatalogue catalogue,
+    public Copier(CopyJobs jobs, CopySteps steps, SourceRegions regions, SourceCatalogue catalogue,
             SourceStreams streams, BlockClients clients, BlockTransfer transfer,
             @ConfigProperty(name = "imageregistry.replicator.lookup-timeout", defaultValue = "120s") Duration lookupTimeout,
             @ConfigProperty(name = "imageregistry.replicator.lease", defaultValue = "60s") Duration lease,
@@ -80,38 +80,38 @@ public class ImageCopier {
     public void run(CopyJob job) {
         Optional<SourceRegion> region = regions.find(job.sourceRegion());
         CopySource source = new CopySource(region.isPresent(),
-                region.isPresent() ? catalogue.image(job.sourceRegion(), job.sourceImageId()) : Optional.empty(),
+                imageId -> catalogue.image(job.sourceRegion(), imageId),
                 snapshotId -> catalogue.snapshot(job.sourceRegion(), snapshotId),
                 streams.readToEndAfter(job.sourceRegion(), job.requestedAt().plus(lookupTimeout)),
                 streams.trouble(job.sourceRegion()));
         CopyStep next = job.nextStep(source, Instant.now(), lookupTimeout);
         if (next instanceof CopyStep.Fail failed) {
-            steps.fail(job.imageId(), failed.code(), failed.message());
+            steps.fail(job.copyId(), failed.code(), failed.message());
         } else if (next instanceof CopyStep.Wait waiting) {
-            jobs.waitFor(job.imageId(), waiting.delay(), waiting.reason());
+            jobs.waitFor(job.copyId(), waiting.delay(), waiting.reason());
         } else if (next instanceof CopyStep.Copy copy) {
             copy(job, region.get(), copy);
         }
     }
 
     private void copy(CopyJob job, SourceRegion region, CopyStep.Copy copy) {
-        Map<String, String> destinationIds = jobs.plan(job.imageId(), copy.snapshots());
+        Map<String, String> newSnapshotIds = jobs.plan(job.copyId(), copy.snapshots(), job::newSnapshotId);
         try {
             bringMissingBlocks(job, region);
         } catch (BlockTransfer.CorruptBlock e) {
-            steps.fail(job.imageId(), "Client.BlockChecksumMismatch", e.getMessage());
+            steps.fail(job.copyId(), "Client.BlockChecksumMismatch", e.getMessage());
             return;
         } catch (Exception e) {
-            LOG.warnf("copy %s of %s/%s paused, will retry: %s", job.imageId(), job.sourceRegion(), job.sourceImageId(),
+            LOG.warnf("copy %s of %s/%s paused, will retry: %s", job.copyId(), job.sourceRegion(), job.sourceId(),
                     e.toString());
-            jobs.retryLater(job.imageId(), e.getClass().getSimpleName() + ": " + e.getMessage());
+            jobs.retryLater(job.copyId(), e.getClass().getSimpleName() + ": " + e.getMessage());
             return;
         }
-        steps.complete(job.imageId(), copy.image(), copy.snapshots(), destinationIds);
+        steps.complete(job.copyId(), copy, newSnapshotIds);
     }
 
     private void bringMissingBlocks(CopyJob job, SourceRegion region) throws Exception {
-        List<String> pending = jobs.pendingBlocks(job.imageId());
+        List<String> pending = jobs.pendingBlocks(job.copyId());
         if (pending.isEmpty()) {
             return;
         }
@@ -139,7 +139,7 @@ public class ImageCopier {
                 bytes += moved.bytes();
                 boolean publish = System.nanoTime() - lastProgress > progressInterval.toNanos();
                 if (done.size() >= 256 || publish) {
-                    steps.recordProgress(job.imageId(), done, skipped, bytes, publish, lease);
+                    steps.recordProgress(job.copyId(), done, skipped, bytes, publish, lease);
                     done = new ArrayList<>();
                     skipped = 0;
                     bytes = 0;
@@ -152,7 +152,7 @@ public class ImageCopier {
             futures.forEach(f -> f.cancel(false));
             if (!done.isEmpty()) {
                 // What finished before a failure is kept: a resumed copy never sends it again.
-                steps.recordProgress(job.imageId(), done, skipped, bytes, true, lease);
+                steps.recordProgress(job.copyId(), done, skipped, bytes, true, lease);
             }
         }
     }
