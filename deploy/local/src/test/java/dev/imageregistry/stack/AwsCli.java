@@ -78,6 +78,18 @@ final class AwsCli {
         return execute(command);
     }
 
+    /**
+     * A Python script run with the Python next to this {@code aws} (pyenv's, or Debian's, where .ci/run installs
+     * boto3), with the stack's profiles as the CLI has them.
+     */
+    Run python(Path script, String... args) {
+        Path python = Path.of(executable).resolveSibling("python3");
+        List<String> command = new ArrayList<>(List.of(Files.isExecutable(python) ? python.toString() : "python3",
+                script.toString()));
+        command.addAll(List.of(args));
+        return execute(command);
+    }
+
     private Run execute(List<String> command) {
         String[] args = command.toArray(String[]::new);
         ProcessBuilder builder = new ProcessBuilder(command);

@@ -102,6 +102,7 @@ final class CliWalkthrough {
         String instance = aws.ok("--profile", "a", "ec2", "run-instances", "--image-id", imageId, "--instance-type",
                 "t3.micro", "--query", "Instances[0].InstanceId", "--output", "text");
         aws.ok("--profile", "a", "ec2", "wait", "instance-running", "--instance-ids", instance);
+        backUpTheRootVolume(instance, imageId);
         String baked = aws.ok("--profile", "a", "ec2", "create-image", "--instance-id", instance, "--name",
                 "cli-web-server-baked", "--description", "baked from " + instance, "--tag-specifications",
                 "ResourceType=image,Tags=[{Key=stage,Value=baked}]", "--query", "ImageId", "--output", "text");
@@ -117,6 +118,39 @@ final class CliWalkthrough {
         String there = aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "run-instances", "--image-id", copy,
                 "--instance-type", "t3.micro", "--query", "Instances[0].InstanceId", "--output", "text");
         aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "wait", "instance-running", "--instance-ids", there);
+    }
+
+    /**
+     * The instance's root volume (DescribeVolumes), a snapshot of it (CreateSnapshot: the volume's block map at this
+     * moment, no block copied) and a copy of that snapshot in eu-west-1 (CopySnapshot, asked of the destination).
+     */
+    private void backUpTheRootVolume(String instance, String imageId) {
+        String rootSnapshot = aws.ok("--profile", "a", "ec2", "describe-images", "--image-ids", imageId, "--query",
+                "Images[0].BlockDeviceMappings[0].Ebs.SnapshotId", "--output", "text");
+        String[] volume = aws.ok("--profile", "a", "ec2", "describe-volumes", "--filters",
+                "Name=attachment.instance-id,Values=" + instance, "--query",
+                "Volumes[0].[VolumeId,State,SnapshotId,Attachments[0].InstanceId,Size]", "--output", "text")
+                .split("\\s+");
+        assertEquals(List.of("in-use", rootSnapshot, instance), List.of(volume[1], volume[2], volume[3]));
+        aws.fails("InvalidVolume.NotFound", "--profile", "b", "ec2", "create-snapshot", "--volume-id", volume[0]);
+        String backup = aws.ok("--profile", "a", "ec2", "create-snapshot", "--volume-id", volume[0], "--description",
+                "root of " + instance, "--tag-specifications", "ResourceType=snapshot,Tags=[{Key=stage,Value=backup}]",
+                "--query", "SnapshotId", "--output", "text");
+        aws.ok("--profile", "a", "ec2", "wait", "snapshot-completed", "--snapshot-ids", backup);
+        String copy = aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "copy-snapshot", "--source-region",
+                "us-east-1", "--source-snapshot-id", backup, "--description", "backup in Ireland",
+                "--tag-specifications", "ResourceType=snapshot,Tags=[{Key=stage,Value=backup-eu}]", "--query",
+                "SnapshotId", "--output", "text");
+        aws.ok("--profile", "a", "--region", "eu-west-1", "ec2", "wait", "snapshot-completed", "--snapshot-ids", copy);
+        assertEquals(volume[4] + "\tbackup in Ireland\tbackup-eu", aws.ok("--profile", "a", "--region", "eu-west-1",
+                "ec2", "describe-snapshots", "--snapshot-ids", copy, "--query",
+                "Snapshots[0].[VolumeSize,Description,Tags[?Key=='stage'].Value|[0]]", "--output", "text"));
+        // Only the owner of a snapshot may copy it: anyone else is told it does not exist, once the copy has looked.
+        String refused = aws.ok("--profile", "b", "--region", "eu-west-1", "ec2", "copy-snapshot", "--source-region",
+                "us-east-1", "--source-snapshot-id", backup, "--query", "SnapshotId", "--output", "text");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals("error", aws.ok("--profile", "b",
+                "--region", "eu-west-1", "ec2", "describe-snapshots", "--snapshot-ids", refused, "--query",
+                "Snapshots[0].State", "--output", "text")));
     }
 
     private static String[] concat(List<String> first, String[] rest) {

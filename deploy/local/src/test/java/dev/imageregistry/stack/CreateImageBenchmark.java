@@ -7,24 +7,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
+
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
-import java.util.UUID;
+
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,10 +68,8 @@ class CreateImageBenchmark {
     private static final int WARMUP = Integer.getInteger("benchmark.create-image.warmup", 2);
     private static final int ROUND_TRIPS = Integer.getInteger("benchmark.create-image.round-trips", 200);
     private static final int COPY_THREADS = Integer.getInteger("benchmark.create-image.copy-threads", 8);
-    private static final int BLOCK = 524_288;
+    private static final int BLOCK = MappedSnapshots.BLOCK;
     private static final int BLOCKS_PER_GIB = 2048;
-    /** The most blocks one block-references call takes (the snapshot-service's BlockBatch.MAX_BATCH). */
-    private static final int BATCH = 100;
     private static final int DISTINCT_BLOCKS = 32;
     /** ImageCreationRequested, VolumeSnapshotTaken, SnapshotCompleted, ImageAvailable (to this observer). */
     private static final int HOPS = 4;
@@ -86,9 +81,7 @@ class CreateImageBenchmark {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path dataDir;
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<byte[]> contents = new ArrayList<>();
+    private MappedSnapshots snapshots;
     private Process stack;
     private String gateway;
     private String snapshotService;
@@ -134,12 +127,7 @@ class CreateImageBenchmark {
         token = Files.readAllLines(dataDir.resolve("tokens.env")).stream().filter(l -> l.startsWith("TOKEN_A="))
                 .findFirst().orElseThrow().substring("TOKEN_A=".length());
         ebs = new SignedHttp("ebs", new AwsClients(gateway, dataDir).keys("a").resolveCredentials());
-        Random random = new Random(16);
-        for (int i = 0; i < DISTINCT_BLOCKS; i++) {
-            byte[] block = new byte[BLOCK];
-            random.nextBytes(block);
-            contents.add(block);
-        }
+        snapshots = new MappedSnapshots(snapshotService, token, DISTINCT_BLOCKS, 16);
     }
 
     @AfterAll
@@ -181,7 +169,9 @@ class CreateImageBenchmark {
     /** A fully mapped base snapshot of {@code gib} GiB, an image registered on it, and a running instance of it. */
     private Base base(Ec2Client ec2, int gib) throws Exception {
         long start = System.nanoTime();
-        String snapshotId = fullyMappedSnapshot(gib);
+        String snapshotId = snapshots.completed(gib, gib * BLOCKS_PER_GIB);
+        line("set-up: %,d blocks mapped by block-references in batches of %d, the slowest call %.0f ms",
+                gib * BLOCKS_PER_GIB, MappedSnapshots.BATCH, snapshots.slowestBatchMillis());
         double setUp = (System.nanoTime() - start) / 1e9;
         String[] imageId = new String[1];
         // The registry learns of the completed snapshot from snapshot-events: retried until it has.
@@ -203,41 +193,6 @@ class CreateImageBenchmark {
         line("set-up: %d GiB base snapshot %s mapped in %.1f s, image %s, instance %s", gib, snapshotId, setUp,
                 imageId[0], instanceId);
         return new Base(gib, snapshotId, blocks, instanceId, setUp);
-    }
-
-    /**
-     * StartSnapshot, the distinct contents put once (into the first snapshot only: later ones find them stored), every
-     * other index mapped by checksum in the largest batches block-references takes, CompleteSnapshot.
-     */
-    private String fullyMappedSnapshot(int gib) throws Exception {
-        JsonNode started = JSON.readTree(ok(201, direct("POST", "/snapshots", Map.of("Content-Type", "application/json"),
-                ("{\"VolumeSize\":" + gib + ",\"ClientToken\":\"" + UUID.randomUUID() + "\"}").getBytes(StandardCharsets.UTF_8))));
-        String snapshotId = started.path("SnapshotId").asText();
-        int blocks = gib * BLOCKS_PER_GIB;
-        int first = 0;
-        if (gib == 1) {
-            for (; first < DISTINCT_BLOCKS; first++) {
-                ok(201, direct("PUT", "/snapshots/" + snapshotId + "/blocks/" + first, Map.of("x-amz-Checksum",
-                        checksum(first), "x-amz-Checksum-Algorithm", "SHA256", "x-amz-Data-Length", String.valueOf(BLOCK)),
-                        contents.get(first)));
-            }
-        }
-        long slowest = 0;
-        for (int from = first; from < blocks; from += BATCH) {
-            String batch = IntStream.range(from, Math.min(from + BATCH, blocks))
-                    .mapToObj(i -> "{\"BlockIndex\":" + i + ",\"Checksum\":\"" + checksum(i) + "\"}")
-                    .collect(Collectors.joining(",", "{\"Blocks\":[", "]}"));
-            long call = System.nanoTime();
-            ok(200, direct("POST", "/snapshots/" + snapshotId + "/block-references",
-                    Map.of("Content-Type", "application/json"), batch.getBytes(StandardCharsets.UTF_8)));
-            slowest = Math.max(slowest, System.nanoTime() - call);
-        }
-        line("set-up: %,d blocks mapped by block-references in batches of %d, the slowest call %.0f ms", blocks - first,
-                BATCH, slowest / 1e6);
-        String completed = ok(202, direct("POST", "/snapshots/completion/" + snapshotId,
-                Map.of("x-amz-ChangedBlocksCount", String.valueOf(blocks)), new byte[0]));
-        assertEquals("completed", JSON.readTree(completed).path("Status").asText(), completed);
-        return snapshotId;
     }
 
     /**
@@ -303,7 +258,7 @@ class CreateImageBenchmark {
             List<Future<?>> copies = new ArrayList<>();
             for (int i = 0; i < base.blocks().size(); i++) {
                 int index = i;
-                copies.add(pool.submit(() -> s3.copy("blocks", "blocks/" + hex(index), "create-image-benchmark-copies",
+                copies.add(pool.submit(() -> s3.copy("blocks", "blocks/" + snapshots.hex(index), "create-image-benchmark-copies",
                         "volume-" + base.gib() + "g/" + index)));
             }
             for (Future<?> copy : copies) {
@@ -408,38 +363,6 @@ class CreateImageBenchmark {
 
     private static double max(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-    }
-
-    /** The block of an index: the distinct contents in turn. */
-    private String checksum(int index) {
-        return Base64.getEncoder().encodeToString(sha256(index));
-    }
-
-    private String hex(int index) {
-        return HexFormat.of().formatHex(sha256(index));
-    }
-
-    private byte[] sha256(int index) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(contents.get(index % DISTINCT_BLOCKS));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A call straight to the snapshot-service, with account A's bearer token. */
-    private HttpResponse<String> direct(String method, String path, Map<String, String> headers, byte[] body)
-            throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(snapshotService + path))
-                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(request::header);
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String ok(int status, HttpResponse<String> answer) {
-        assertEquals(status, answer.statusCode(), answer.request().uri() + ": " + answer.body());
-        return answer.body();
     }
 
     private static String find(Pattern pattern, String text) {

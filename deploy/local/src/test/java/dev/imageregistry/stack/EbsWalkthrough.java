@@ -14,6 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * A disk in and out with {@code aws ebs} (the EBS direct APIs, SigV4 service {@code ebs}) through the Region's one
  * AWS endpoint, as coldsnap and boto3's {@code ebs} client use it: start, put blocks, complete, list, read back
@@ -23,9 +26,13 @@ final class EbsWalkthrough {
     static final int BLOCK = 512 * 1024;
 
     private final AwsCli aws;
+    private final String endpoint;
+    private final MappedSnapshots snapshots;
 
-    EbsWalkthrough(AwsCli aws) {
+    EbsWalkthrough(AwsCli aws, String endpoint, MappedSnapshots snapshots) {
         this.aws = aws;
+        this.endpoint = endpoint;
+        this.snapshots = snapshots;
     }
 
     void run(Path work) throws Exception {
@@ -70,6 +77,26 @@ final class EbsWalkthrough {
                 .replaceAll("\\s+", "\t"));
         assertArrayEquals(one, get(work, next, 1), "the rewritten block");
         assertArrayEquals(written.get(7), get(work, next, 7), "a block the child inherits from its parent");
+
+        // 4. More blocks than the largest page (10,000) with boto3's ebs client, listed by following NextToken.
+        morePagesThanOneWithBoto3();
+    }
+
+    /**
+     * 10,050 blocks (made cheaply on the snapshot-service: writing them one by one is not what is tested here, and
+     * took 142 s with boto3 on these machines), listed and read through the AWS endpoint with boto3's ebs client.
+     */
+    private void morePagesThanOneWithBoto3() throws Exception {
+        String snapshot = snapshots.completed(8, 10_050);
+        Path script = Path.of(EbsWalkthrough.class.getResource("/ebs_pages.py").toURI());
+        AwsCli.Run run = aws.python(script, endpoint, "a", snapshot);
+        assertEquals(0, run.exit(), () -> "ebs_pages.py\n" + run.err() + run.out());
+        JsonNode seen = new ObjectMapper().readTree(run.out());
+        assertEquals("[10000,50]", seen.path("pages").toString(), run.out());
+        assertTrue(seen.path("inOrderOnce").asBoolean(), run.out());
+        assertEquals("[100,100,50]", seen.path("smallPages").toString(), run.out());
+        assertTrue(seen.path("lastBlockIntact").asBoolean(), run.out());
+        assertEquals(snapshots.checksum(10_049), seen.path("lastBlockChecksum").asText(), run.out());
     }
 
     private byte[] put(Path work, String snapshot, int index, Random random) throws Exception {

@@ -100,7 +100,8 @@ class LocalStackIT {
     @Test
     @Order(2)
     void aDiskInAndOutWithAwsEbs() throws Exception {
-        new EbsWalkthrough(new AwsCli(dataDir, gateway())).run(work);
+        new EbsWalkthrough(new AwsCli(dataDir, gateway()), gateway(),
+                new MappedSnapshots(east.endpoint(SNAPSHOT), tokens().get("TOKEN_A"), 8, 10)).run(work);
     }
 
     @Test

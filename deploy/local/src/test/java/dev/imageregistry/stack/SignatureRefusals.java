@@ -70,6 +70,17 @@ final class SignatureRefusals {
                 false, keyOfA.secretAccessKey())));
         assertRefused(400, "RequestExpired", send(sign(DESCRIBE, Instant.now().plus(Duration.ofMinutes(20)), "us-east-1",
                 false, keyOfA.secretAccessKey())));
+        // The EBS direct APIs on the same endpoint: signed now it reaches the snapshot-service (which does not know
+        // the snapshot), signed 20 minutes ago it is refused in EBS's shape, as AWS words it.
+        HttpResponse<String> fresh = send(signEbs(Instant.now()));
+        assertEquals(404, fresh.statusCode(), fresh.body());
+        assertEquals("ResourceNotFoundException", fresh.headers().firstValue("x-amzn-ErrorType").orElse(""));
+        HttpResponse<String> stale = send(signEbs(Instant.now().minus(Duration.ofMinutes(20))));
+        assertEquals(403, stale.statusCode(), stale.body());
+        assertEquals("InvalidSignatureException", stale.headers().firstValue("x-amzn-ErrorType").orElse("")
+                .replaceAll(":.*", ""));
+        assertTrue(stale.body().contains("\"message\":\"Signature expired: "), stale.body());
+
         // A presigned URL valid for 1 second, used 10 seconds after it was signed.
         assertRefused(400, "RequestExpired", send(presign(Instant.now().minusSeconds(10), Duration.ofSeconds(1))));
 
@@ -120,6 +131,23 @@ final class SignatureRefusals {
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "ec2").putProperty(AwsV4HttpSigner.REGION_NAME, region)
                 .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, Clock.fixed(at, ZoneOffset.UTC))).request();
         HttpRequest.Builder http = HttpRequest.newBuilder(endpoint).POST(HttpRequest.BodyPublishers.ofString(body));
+        signed.forEachHeader((name, values) -> {
+            if (!name.equalsIgnoreCase("Host")) {
+                values.forEach(value -> http.header(name, value));
+            }
+        });
+        return http.build();
+    }
+
+    /** ListSnapshotBlocks of a snapshot nobody has, signed for EBS with A's key at {@code at}. */
+    private HttpRequest signEbs(Instant at) {
+        URI uri = endpoint.resolve("/snapshots/snap-0123456789abcdef0/blocks");
+        SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r
+                .identity(AwsCredentialsIdentity.create(keyOfA.accessKeyId(), keyOfA.secretAccessKey()))
+                .request(SdkHttpRequest.builder().uri(uri).method(SdkHttpMethod.GET).build())
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "ebs").putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, Clock.fixed(at, ZoneOffset.UTC))).request();
+        HttpRequest.Builder http = HttpRequest.newBuilder(uri).GET();
         signed.forEachHeader((name, values) -> {
             if (!name.equalsIgnoreCase("Host")) {
                 values.forEach(value -> http.header(name, value));
