@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +25,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.EventContract;
 import dev.imageregistry.infra.testing.TopicTap;
-import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -38,29 +35,11 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(TwoRegionTestResource.class)
-class ImageCopyTest {
+class ImageCopyTest extends CopyTestRegions {
     static final String A = "111111111111";
     static final String B = "222222222222";
     static final String C = "333333333333";
     static final ObjectMapper JSON = new ObjectMapper();
-
-    static SourceRegionFixture source;
-    static TopicTap copyEvents;
-    static MinioClient destination;
-
-    @BeforeAll
-    static void connect() {
-        source = SourceRegionFixture.get();
-        var region = RegionTestResource.region();
-        copyEvents = new TopicTap(region.kafka().bootstrapServers(), "copy-events");
-        destination = MinioClient.builder().endpoint(region.s3().endpoint())
-                .credentials(region.s3().accessKey(), region.s3().secretKey()).region("us-east-1").build();
-    }
-
-    @AfterAll
-    static void close() {
-        copyEvents.close();
-    }
 
     @Test
     void aFullCopyBringsEveryBlockVerifiedAndPublishesTheNewSnapshots() throws Exception {

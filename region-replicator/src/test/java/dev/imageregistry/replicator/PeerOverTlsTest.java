@@ -18,14 +18,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.SelfSignedCertificate;
 import dev.imageregistry.infra.testing.TopicTap;
-import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,26 +38,8 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(TwoRegionTestResource.class)
-class PeerOverTlsTest {
+class PeerOverTlsTest extends CopyTestRegions {
     static final String OWNER = "111111111111";
-
-    static SourceRegionFixture source;
-    static TopicTap copyEvents;
-    static MinioClient destination;
-
-    @BeforeAll
-    static void connect() {
-        source = SourceRegionFixture.get();
-        var region = RegionTestResource.region();
-        copyEvents = new TopicTap(region.kafka().bootstrapServers(), "copy-events");
-        destination = MinioClient.builder().endpoint(region.s3().endpoint())
-                .credentials(region.s3().accessKey(), region.s3().secretKey()).region("us-east-1").build();
-    }
-
-    @AfterAll
-    static void close() {
-        copyEvents.close();
-    }
 
     @Test
     void aCopyFromARegionReachedOverSaslSslCompletes() {

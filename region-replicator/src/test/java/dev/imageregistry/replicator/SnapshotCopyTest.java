@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,28 +43,10 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(TwoRegionTestResource.class)
-class SnapshotCopyTest {
+class SnapshotCopyTest extends CopyTestRegions {
     static final String OWNER = "555566667777";
     static final String STRANGER = "888899990000";
     static final ObjectMapper JSON = new ObjectMapper();
-
-    static SourceRegionFixture source;
-    static TopicTap copyEvents;
-    static MinioClient destination;
-
-    @BeforeAll
-    static void connect() {
-        source = SourceRegionFixture.get();
-        var region = RegionTestResource.region();
-        copyEvents = new TopicTap(region.kafka().bootstrapServers(), "copy-events");
-        destination = MinioClient.builder().endpoint(region.s3().endpoint())
-                .credentials(region.s3().accessKey(), region.s3().secretKey()).region("us-east-1").build();
-    }
-
-    @AfterAll
-    static void close() {
-        copyEvents.close();
-    }
 
     @Test
     void theOwnersSnapshotArrivesWithItsMapAndOnlyTheMissingBlocksMove() throws Exception {

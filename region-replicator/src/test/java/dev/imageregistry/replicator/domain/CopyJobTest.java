@@ -7,17 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -160,7 +155,8 @@ class CopyJobTest {
 
     @Test
     void aBlockMapThatDoesNotMatchItsPublishedChecksumFailsTheCopy() {
-        SourceSnapshot tampered = new SourceSnapshot(SOURCE_SNAPSHOT, OWNER, 8, checksum("not the map"), blocks(3));
+        SourceSnapshot tampered = new SourceSnapshot(SOURCE_SNAPSHOT, OWNER, 8,
+                SourceSnapshots.checksum("not the map"), SourceSnapshots.blocks(3));
         CopySource source = new CopySource(true, id -> Optional.of(image("available", OWNER, false, Set.of())),
                 id -> Optional.of(tampered), false, Optional.empty());
         assertFail("Client.ChecksumMismatch", job().nextStep(source, SOON, LOOKUP_TIMEOUT));
@@ -277,24 +273,7 @@ class CopyJobTest {
     }
 
     private static SourceSnapshot snapshot(int blockCount, int volumeSize) {
-        List<SourceSnapshot.Block> blocks = blocks(blockCount);
-        SourceSnapshot unchecked = new SourceSnapshot(SOURCE_SNAPSHOT, OWNER, volumeSize, "", blocks);
-        return new SourceSnapshot(SOURCE_SNAPSHOT, OWNER, volumeSize, unchecked.computedMapChecksum(), blocks);
-    }
-
-    private static List<SourceSnapshot.Block> blocks(int count) {
-        List<SourceSnapshot.Block> blocks = new ArrayList<>(count);
-        IntStream.range(0, count).forEach(i -> blocks.add(new SourceSnapshot.Block(i, checksum("block " + i))));
-        return blocks;
-    }
-
-    private static String checksum(String content) {
-        try {
-            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
-                    .digest(content.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SourceSnapshots.of(SOURCE_SNAPSHOT, OWNER, blockCount, volumeSize);
     }
 
     private static void assertFail(String code, CopyStep step) {

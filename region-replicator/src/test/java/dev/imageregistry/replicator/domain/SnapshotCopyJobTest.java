@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -135,7 +131,8 @@ class SnapshotCopyJobTest {
 
     @Test
     void aMapThatDoesNotMatchItsPublishedChecksumFailsTheCopy() {
-        SourceSnapshot tampered = new SourceSnapshot(SOURCE, OWNER, 8, checksum("not the map"), blocks(3));
+        SourceSnapshot tampered = new SourceSnapshot(SOURCE, OWNER, 8,
+                SourceSnapshots.checksum("not the map"), SourceSnapshots.blocks(3));
         CopyStep step = job().nextStep(source(tampered, false), SOON, LOOKUP_TIMEOUT);
         assertInstanceOf(CopyStep.Fail.class, step);
         assertEquals("Client.ChecksumMismatch", ((CopyStep.Fail) step).code());
@@ -249,23 +246,6 @@ class SnapshotCopyJobTest {
     }
 
     private static SourceSnapshot snapshot(String owner, int blockCount, int volumeSize) {
-        List<SourceSnapshot.Block> blocks = blocks(blockCount);
-        SourceSnapshot unchecked = new SourceSnapshot(SOURCE, owner, volumeSize, "", blocks);
-        return new SourceSnapshot(SOURCE, owner, volumeSize, unchecked.computedMapChecksum(), blocks);
-    }
-
-    private static List<SourceSnapshot.Block> blocks(int count) {
-        List<SourceSnapshot.Block> blocks = new ArrayList<>(count);
-        IntStream.range(0, count).forEach(i -> blocks.add(new SourceSnapshot.Block(i, checksum("block " + i))));
-        return blocks;
-    }
-
-    private static String checksum(String content) {
-        try {
-            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
-                    .digest(content.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SourceSnapshots.of(SOURCE, owner, blockCount, volumeSize);
     }
 }
