@@ -1,9 +1,23 @@
 package dev.imageregistry.replicator;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.imageregistry.infra.RegionTestResource;
+import dev.imageregistry.infra.testing.EventContract;
 import dev.imageregistry.infra.testing.TopicTap;
 import io.minio.MinioClient;
 
@@ -12,6 +26,8 @@ import io.minio.MinioClient;
  * and this Region's copy-events and bucket, which the replicator under test writes.
  */
 abstract class CopyTestRegions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     static SourceRegionFixture source;
     static TopicTap copyEvents;
     static MinioClient destination;
@@ -28,5 +44,38 @@ abstract class CopyTestRegions {
     @AfterAll
     static void close() {
         copyEvents.close();
+    }
+
+    /** The copy's events on this Region's copy-events, in the order of their versions. */
+    static List<JsonNode> eventsOf(String copy) {
+        List<JsonNode> events = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
+            try {
+                events.add(JSON.readTree(record.value()));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+        events.sort((a, b) -> Long.compare(a.path("aggregateversion").asLong(), b.path("aggregateversion").asLong()));
+        return events;
+    }
+
+    /**
+     * Waits until the copy's last event ends it ({@code ends}), checks it is {@code expectedType} and that every event
+     * of the copy meets the contract, and returns it.
+     */
+    static JsonNode awaitOutcome(String copy, Predicate<JsonNode> ends, String expectedType) {
+        JsonNode[] outcome = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            List<JsonNode> events = eventsOf(copy);
+            JsonNode last = events.isEmpty() ? null : events.get(events.size() - 1);
+            assertTrue(last != null && ends.test(last), "no outcome yet for " + copy);
+            outcome[0] = last;
+        });
+        assertEquals(expectedType, outcome[0].path("type").asText(), outcome[0].toString());
+        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
+            EventContract.assertConforms(record.value());
+        }
+        return outcome[0];
     }
 }

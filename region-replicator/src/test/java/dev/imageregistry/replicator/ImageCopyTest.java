@@ -221,34 +221,11 @@ class ImageCopyTest extends CopyTestRegions {
     }
 
     /** Waits for the copy's final event, checks every event of the copy against the contract, returns the final one. */
-    private JsonNode awaitOutcome(String copy, String expectedType) {
-        JsonNode[] outcome = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            List<JsonNode> events = eventsOf(copy);
-            JsonNode last = events.isEmpty() ? null : events.get(events.size() - 1);
-            assertTrue(last != null && (last.path("type").asText().equals("ImageCopied")
-                    || last.path("type").asText().equals("ImageCopyFailed")), "no outcome yet for " + copy);
-            outcome[0] = last;
-        });
-        assertEquals(expectedType, outcome[0].path("type").asText(), outcome[0].toString());
-        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
-            EventContract.assertConforms(record.value());
-        }
-        return outcome[0];
+    private static JsonNode awaitOutcome(String copy, String expectedType) {
+        return awaitOutcome(copy, last -> last.path("type").asText().equals("ImageCopied")
+                || last.path("type").asText().equals("ImageCopyFailed"), expectedType);
     }
 
-    private List<JsonNode> eventsOf(String copy) {
-        List<JsonNode> events = new ArrayList<>();
-        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
-            try {
-                events.add(JSON.readTree(record.value()));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        events.sort((a, b) -> Long.compare(a.path("aggregateversion").asLong(), b.path("aggregateversion").asLong()));
-        return events;
-    }
 
     private boolean exists(String checksum) {
         try {

@@ -160,35 +160,12 @@ class SnapshotCopyTest extends CopyTestRegions {
     }
 
     /** Waits for the copy's end (its map's last part, or its failure); every event of the copy meets the contract. */
-    private JsonNode awaitOutcome(String copy, String expectedType) {
-        JsonNode[] outcome = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            List<JsonNode> events = eventsOf(copy);
-            JsonNode last = events.isEmpty() ? null : events.get(events.size() - 1);
-            assertTrue(last != null && (last.path("type").asText().equals("SnapshotCopyFailed")
-                    || last.path("type").asText().equals("SnapshotCopied")
-                    && last.at("/data/part").asInt() == last.at("/data/parts").asInt()), "no outcome yet for " + copy);
-            outcome[0] = last;
-        });
-        assertEquals(expectedType, outcome[0].path("type").asText(), outcome[0].toString());
-        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
-            EventContract.assertConforms(record.value());
-        }
-        return outcome[0];
+    private static JsonNode awaitOutcome(String copy, String expectedType) {
+        return awaitOutcome(copy, last -> last.path("type").asText().equals("SnapshotCopyFailed")
+                || last.path("type").asText().equals("SnapshotCopied")
+                && last.at("/data/part").asInt() == last.at("/data/parts").asInt(), expectedType);
     }
 
-    private List<JsonNode> eventsOf(String copy) {
-        List<JsonNode> events = new ArrayList<>();
-        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
-            try {
-                events.add(JSON.readTree(record.value()));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        events.sort((a, b) -> Long.compare(a.path("aggregateversion").asLong(), b.path("aggregateversion").asLong()));
-        return events;
-    }
 
     private static String mapChecksum(List<String> checksums) throws Exception {
         MessageDigest map = MessageDigest.getInstance("SHA-256");
