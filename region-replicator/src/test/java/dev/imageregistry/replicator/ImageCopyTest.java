@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -100,6 +103,38 @@ class ImageCopyTest extends CopyTestRegions {
         assertEquals(4L * SourceRegionFixture.BLOCK, copied.at("/data/bytesMoved").asLong());
         assertEquals(36, copied.at("/data/blocksSkipped").asLong());
         assertTrue(copied.at("/data/tags").isMissingNode(), "tags are copied only when asked");
+    }
+
+    @Test
+    void anImageMadeFromAnInstanceBringsItsSnapshotsWholeMapMovingOnlyWhatTheInstanceWrote() {
+        List<String> base = storeBlocks(20);
+        String baseSnapshot = source.snapshot(A, base);
+        awaitOutcome(requestCopy(A, source.image(A, List.of(baseSnapshot)), false), "ImageCopied");
+
+        // An instance launched from that image rewrote blocks 3 and 11 and wrote one past the base's end.
+        List<String> written = storeBlocks(3);
+        SortedMap<Integer, String> layer = new TreeMap<>(Map.of(3, written.get(0), 11, written.get(1), 20,
+                written.get(2)));
+        SortedMap<Integer, String> full = new TreeMap<>();
+        for (int i = 0; i < base.size(); i++) {
+            full.put(i, base.get(i));
+        }
+        full.putAll(layer);
+        String fromInstance = source.image(A, List.of(source.overlaid(A, baseSnapshot, layer,
+                List.copyOf(full.values()), 4096)));
+        String copy = requestCopy(A, fromInstance, false);
+        JsonNode copied = awaitOutcome(copy, "ImageCopied");
+
+        assertEquals(3L * SourceRegionFixture.BLOCK, copied.at("/data/bytesMoved").asLong(), "what the instance wrote");
+        assertEquals(18, copied.at("/data/blocksSkipped").asLong(), "the base's blocks still in the map");
+        JsonNode map = eventsOf(copy).stream().filter(e -> e.path("type").asText().equals("SnapshotCopied"))
+                .findFirst().orElseThrow();
+        SortedMap<Integer, String> published = new TreeMap<>();
+        map.at("/data/blocks").forEach(b -> published.put(b.path("index").asInt(), b.path("checksum").asText()));
+        assertEquals(full, published, "the base's map with the instance's blocks laid over it");
+        for (String checksum : full.values()) {
+            assertTrue(exists(checksum), "every block of the full map is here");
+        }
     }
 
     @Test

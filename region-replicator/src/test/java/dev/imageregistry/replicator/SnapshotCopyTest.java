@@ -16,9 +16,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
+
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -29,6 +36,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imageregistry.infra.RegionTestResource;
 import dev.imageregistry.infra.testing.EventContract;
 import dev.imageregistry.infra.testing.TopicTap;
+import dev.imageregistry.replicator.persistence.SourceCatalogue;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -47,6 +55,9 @@ class SnapshotCopyTest extends CopyTestRegions {
     static final String OWNER = "555566667777";
     static final String STRANGER = "888899990000";
     static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    SourceCatalogue catalogue;
 
     @Test
     void theOwnersSnapshotArrivesWithItsMapAndOnlyTheMissingBlocksMove() throws Exception {
@@ -80,7 +91,7 @@ class SnapshotCopyTest extends CopyTestRegions {
             assertEquals(OWNER, data.path("ownerId").asText());
             assertEquals(8, data.path("volumeSize").asInt(), "the size the source published");
             assertEquals("nightly backup", data.path("description").asText());
-            assertEquals(mapChecksum(blocks), data.path("aggregateChecksum").asText());
+            assertEquals(SourceRegionFixture.mapChecksum(blocks), data.path("aggregateChecksum").asText());
             for (JsonNode block : data.path("blocks")) {
                 assertEquals(published.size(), block.path("index").asInt());
                 published.add(block.path("checksum").asText());
@@ -123,20 +134,89 @@ class SnapshotCopyTest extends CopyTestRegions {
         String copy = SourceRegionFixture.id("snap-");
         publish(copy, snapshotCopyRequested(copy, STRANGER, othersSnapshot, null));
 
-        JsonNode failed = awaitOutcome(copy, "SnapshotCopyFailed");
-
-        assertEquals("InvalidSnapshot.NotFound", failed.at("/data/stateReason/code").asText());
-        assertEquals("The snapshot '" + othersSnapshot + "' does not exist.",
-                failed.at("/data/stateReason/message").asText());
+        JsonNode failed = assertFailedAndNothingMoved(copy, "InvalidSnapshot.NotFound",
+                "The snapshot '" + othersSnapshot + "' does not exist.", blocks);
         assertEquals(othersSnapshot, failed.at("/data/sourceSnapshotId").asText());
-        assertEquals(1, eventsOf(copy).size(), "no progress, no map: nothing was copied");
-        for (String checksum : blocks) {
-            assertFalse(exists(checksum), "no block moved");
-        }
         given().auth().oauth2(RegionTestResource.tokens().token(STRANGER)).get("/copies/" + copy)
                 .then().statusCode(200).body("State", equalTo("failed"))
                 .body("StateReason", equalTo("InvalidSnapshot.NotFound: The snapshot '" + othersSnapshot
                         + "' does not exist."));
+    }
+
+    @Test
+    void anOverlaidSnapshotArrivesWithItsWholeMapThoughItsFirstBaseWasDeleted() throws Exception {
+        // A full map of 10 blocks; a snapshot of a volume made from it (3 blocks written, one past its end); a
+        // snapshot of a volume made from that one (4 written, in 2 parts), copied once the first base is deleted.
+        Map<String, byte[]> content = new HashMap<>();
+        List<String> base = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            base.add(stored(content));
+        }
+        SortedMap<Integer, String> firstLayer = new TreeMap<>(Map.of(2, stored(content), 5, stored(content),
+                12, stored(content)));
+        SortedMap<Integer, String> secondLayer = new TreeMap<>(Map.of(0, stored(content), 5, stored(content),
+                7, stored(content), 13, stored(content)));
+        SortedMap<Integer, String> full = new TreeMap<>();
+        for (int i = 0; i < base.size(); i++) {
+            full.put(i, base.get(i));
+        }
+        String baseSnapshot = source.snapshot(OWNER, base);
+        full.putAll(firstLayer);
+        String firstSnapshot = source.overlaid(OWNER, baseSnapshot, firstLayer, List.copyOf(full.values()), 4096);
+        full.putAll(secondLayer);
+        String layered = source.overlaid(OWNER, firstSnapshot, secondLayer, List.copyOf(full.values()), 2);
+        source.deleteSnapshot(OWNER, baseSnapshot);
+        // The copy is asked for once the deletion is known here, so it resolves through a deleted base.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertTrue(catalogue.snapshot(SourceRegionFixture.REGION, layered).isPresent(), "layers recorded");
+            assertTrue(catalogue.snapshot(SourceRegionFixture.REGION, baseSnapshot).isEmpty(), "base deleted");
+        });
+        List<String> held = List.of(full.get(1), full.get(2), full.get(13)); // from the base and from each layer
+        for (String checksum : held) {
+            putInDestination(content.get(checksum));
+        }
+        String copy = SourceRegionFixture.id("snap-");
+        publish(copy, snapshotCopyRequested(copy, OWNER, layered, null));
+
+        JsonNode last = awaitOutcome(copy, "SnapshotCopied");
+
+        SortedMap<Integer, String> published = new TreeMap<>();
+        for (JsonNode part : eventsOf(copy)) {
+            if (part.path("type").asText().equals("SnapshotCopied")) {
+                assertEquals(SourceRegionFixture.mapChecksum(List.copyOf(full.values())),
+                        part.at("/data/aggregateChecksum").asText());
+                part.at("/data/blocks").forEach(b -> published.put(b.path("index").asInt(),
+                        b.path("checksum").asText()));
+            }
+        }
+        assertEquals(full, published, "the base's map with both layers laid over it, index by index");
+        assertEquals(9L * SourceRegionFixture.BLOCK, last.at("/data/bytesMoved").asLong(), "the 9 missing blocks");
+        assertEquals(3, last.at("/data/blocksSkipped").asLong(), "the 3 this Region held");
+        for (String checksum : full.values()) {
+            assertArrayEquals(Base64.getDecoder().decode(checksum),
+                    MessageDigest.getInstance("SHA-256").digest(read(destination, checksum)),
+                    "every block of the full map is in this Region's bucket, its content matching its SHA-256");
+        }
+        for (String replaced : List.of(base.get(0), base.get(2), base.get(5), base.get(7), firstLayer.get(5))) {
+            assertFalse(exists(replaced), "a block a layer replaced is not part of the map and is not copied");
+        }
+        given().auth().oauth2(RegionTestResource.tokens().token(OWNER)).get("/copies/" + copy)
+                .then().statusCode(200).body("State", equalTo("completed")).body("BlocksTotal", equalTo(12));
+    }
+
+    @Test
+    void anOverlaidSnapshotWhoseChecksumIsNotThatOfItsResolvedMapIsNotCopied() {
+        Map<String, byte[]> content = new HashMap<>();
+        List<String> base = List.of(stored(content), stored(content), stored(content));
+        String baseSnapshot = source.snapshot(OWNER, base);
+        SortedMap<Integer, String> written = new TreeMap<>(Map.of(1, stored(content)));
+        // Its producer forgot the base: checksum and count of the layer alone.
+        String layered = source.overlaid(OWNER, baseSnapshot, written, List.copyOf(written.values()), 4096);
+        String copy = SourceRegionFixture.id("snap-");
+        publish(copy, snapshotCopyRequested(copy, OWNER, layered, null));
+
+        assertFailedAndNothingMoved(copy, "Client.ChecksumMismatch",
+                "The block map of " + layered + " does not match its published checksum.", content.keySet());
     }
 
     // --- helpers
@@ -166,13 +246,12 @@ class SnapshotCopyTest extends CopyTestRegions {
                 && last.at("/data/part").asInt() == last.at("/data/parts").asInt(), expectedType);
     }
 
-
-    private static String mapChecksum(List<String> checksums) throws Exception {
-        MessageDigest map = MessageDigest.getInstance("SHA-256");
-        for (String checksum : checksums) {
-            map.update(Base64.getDecoder().decode(checksum));
-        }
-        return Base64.getEncoder().encodeToString(map.digest());
+    /** A new block stored in the source bucket; its content kept under its checksum. */
+    private static String stored(Map<String, byte[]> content) {
+        byte[] data = source.newBlock();
+        String checksum = source.store(data);
+        content.put(checksum, data);
+        return checksum;
     }
 
     private static String key(String checksum) {
@@ -198,5 +277,18 @@ class SnapshotCopyTest extends CopyTestRegions {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** The copy failed with the reason, published nothing else, and moved none of the blocks. */
+    private JsonNode assertFailedAndNothingMoved(String copy, String code, String message,
+            Collection<String> checksums) {
+        JsonNode failed = awaitOutcome(copy, "SnapshotCopyFailed");
+        assertEquals(code, failed.at("/data/stateReason/code").asText());
+        assertEquals(message, failed.at("/data/stateReason/message").asText());
+        assertEquals(1, eventsOf(copy).size(), "no progress, no map: nothing was copied");
+        for (String checksum : checksums) {
+            assertFalse(exists(checksum), "no block moved");
+        }
+        return failed;
     }
 }

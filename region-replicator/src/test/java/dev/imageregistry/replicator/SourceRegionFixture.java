@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -144,25 +147,76 @@ final class SourceRegionFixture {
 
     /** Publishes a completed snapshot's block map (as the source snapshot-service does) and returns its ID. */
     String snapshot(String owner, List<String> checksums) {
+        SortedMap<Integer, String> map = new TreeMap<>();
+        for (int i = 0; i < checksums.size(); i++) {
+            map.put(i, checksums.get(i));
+        }
         String snapshotId = id("snap-");
-        StringBuilder blocks = new StringBuilder();
+        mapParts(snapshotId, owner, null, map, checksums, Math.max(1, map.size()))
+                .forEach(event -> publish("snapshot-events", snapshotId, event));
+        return snapshotId;
+    }
+
+    /**
+     * Publishes the map of a snapshot taken from a volume made from {@code baseSnapshotId} (SnapshotBlocksOverlaid,
+     * as the source snapshot-service does for CreateImage and CreateSnapshot) and returns its ID: the blocks the
+     * volume wrote, {@code perPart} to a part, with the count and checksum of {@code resolved}, the full map its
+     * producer resolved (its checksums in index order).
+     */
+    String overlaid(String owner, String baseSnapshotId, SortedMap<Integer, String> written, List<String> resolved,
+            int perPart) {
+        String snapshotId = id("snap-");
+        mapParts(snapshotId, owner, baseSnapshotId, written, resolved, perPart)
+                .forEach(event -> publish("snapshot-events", snapshotId, event));
+        return snapshotId;
+    }
+
+    /**
+     * The events of a snapshot's map, as snapshot-events carries them (checked against the contract):
+     * SnapshotBlocksRecorded parts of the full map, or with a base SnapshotBlocksOverlaid parts of the layer.
+     */
+    List<String> mapParts(String snapshotId, String owner, String baseSnapshotId, SortedMap<Integer, String> blocks,
+            List<String> resolved, int perPart) {
+        String mapChecksum = mapChecksum(resolved);
+        List<Map.Entry<Integer, String>> entries = new ArrayList<>(blocks.entrySet());
+        int parts = Math.max(1, (entries.size() + perPart - 1) / perPart);
+        List<String> events = new ArrayList<>();
+        for (int part = 1; part <= parts; part++) {
+            StringBuilder json = new StringBuilder();
+            for (Map.Entry<Integer, String> block : entries.subList((part - 1) * perPart,
+                    Math.min(entries.size(), part * perPart))) {
+                json.append(json.isEmpty() ? "" : ",").append("{\"index\":").append(block.getKey())
+                        .append(",\"checksum\":\"").append(block.getValue()).append("\"}");
+            }
+            String data = "{\"snapshotId\":\"" + snapshotId + "\",\"ownerId\":\"" + owner + "\",\"volumeSize\":8,"
+                    + (baseSnapshotId != null ? "\"baseSnapshotId\":\"" + baseSnapshotId + "\",\"blockCount\":"
+                            + resolved.size() + "," : "")
+                    + "\"part\":" + part + ",\"parts\":" + parts + ",\"mapChecksum\":\"" + mapChecksum
+                    + "\",\"blocks\":[" + json + "]}";
+            events.add(envelope(snapshotId, "snapshot-service",
+                    baseSnapshotId != null ? "SnapshotBlocksOverlaid" : "SnapshotBlocksRecorded", part + 1, data));
+        }
+        return events;
+    }
+
+    /** Publishes SnapshotDeleted for {@code snapshotId}. */
+    void deleteSnapshot(String owner, String snapshotId) {
+        // Its version is of no concern to the replicator, which reads only that the snapshot is gone.
+        publish("snapshot-events", snapshotId, "snapshot-service", "SnapshotDeleted", 3,
+                "{\"snapshotId\":\"" + snapshotId + "\",\"ownerId\":\"" + owner + "\"}");
+    }
+
+    /** EBS's LINEAR checksum of a map: SHA-256 over its blocks' raw SHA-256s, in index order. */
+    static String mapChecksum(List<String> checksums) {
         try {
             MessageDigest map = MessageDigest.getInstance("SHA-256");
-            for (int i = 0; i < checksums.size(); i++) {
-                if (i > 0) {
-                    blocks.append(',');
-                }
-                blocks.append("{\"index\":").append(i).append(",\"checksum\":\"").append(checksums.get(i)).append("\"}");
-                map.update(Base64.getDecoder().decode(checksums.get(i)));
+            for (String checksum : checksums) {
+                map.update(Base64.getDecoder().decode(checksum));
             }
-            String mapChecksum = Base64.getEncoder().encodeToString(map.digest());
-            publish("snapshot-events", snapshotId, "snapshot-service", "SnapshotBlocksRecorded", 2,
-                    "{\"snapshotId\":\"" + snapshotId + "\",\"ownerId\":\"" + owner + "\",\"volumeSize\":8,\"part\":1,"
-                            + "\"parts\":1,\"mapChecksum\":\"" + mapChecksum + "\",\"blocks\":[" + blocks + "]}");
+            return Base64.getEncoder().encodeToString(map.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        return snapshotId;
     }
 
     /** Publishes ImageRegistered for an image mapping {@code snapshotIds} and returns its ID. */
@@ -188,13 +242,22 @@ final class SourceRegionFixture {
     }
 
     void publish(String topic, String subject, String service, String type, long aggregateVersion, String data) {
+        publish(topic, subject, envelope(subject, service, type, aggregateVersion, data));
+    }
+
+    void publish(String topic, String subject, String envelope) {
+        TopicTap.publish(kafka.bootstrapServers(), topic, subject, envelope);
+        version.incrementAndGet();
+    }
+
+    /** An event of this Region, checked against the contract. */
+    static String envelope(String subject, String service, String type, long aggregateVersion, String data) {
         String envelope = "{\"specversion\":\"1.0\",\"id\":\"" + UUID.randomUUID() + "\",\"source\":\"/regions/" + REGION
                 + "/" + service + "\",\"type\":\"" + type + "\",\"subject\":\"" + subject + "\",\"time\":\""
                 + Instant.now() + "\",\"datacontenttype\":\"application/json\",\"region\":\"" + REGION
                 + "\",\"aggregateversion\":" + aggregateVersion + ",\"schemaversion\":1,\"data\":" + data + "}";
         EventContract.assertConforms(envelope);
-        TopicTap.publish(kafka.bootstrapServers(), topic, subject, envelope);
-        version.incrementAndGet();
+        return envelope;
     }
 
     static String id(String prefix) {

@@ -76,7 +76,7 @@ class SnapshotsFromVolumesTest {
         }
         try (TopicTap tap = new TopicTap(bootstrap(), "snapshot-events")) {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(
-                    List.of("SnapshotStarted", "SnapshotBlocksRecorded", "SnapshotCompleted"), types(tap, snapshotId)));
+                    List.of("SnapshotStarted", "SnapshotBlocksOverlaid", "SnapshotCompleted"), types(tap, snapshotId)));
             tap.recordsWithKey(snapshotId).forEach(r -> EventContract.assertConforms(r.value()));
             JsonPath completed = JsonPath.from(tap.recordsWithKey(snapshotId).get(2).value()).setRootPath("data");
             assertEquals(aggregate(List.of(data)), completed.getString("aggregateChecksum"),
@@ -87,7 +87,7 @@ class SnapshotsFromVolumesTest {
     }
 
     @Test
-    void theImageCreatedFromTheInstanceUsesTheNewSnapshotSoItCannotBeDeletedWhileTheImageMapsIt() {
+    void theImageCreatedFromTheInstanceUsesTheNewSnapshotSoItCannotBeDeletedWhileTheImageMapsIt() throws Exception {
         String base = snapshotOf(OWNER, null, block(8051));
         String instanceId = instanceId();
         String snapshotId = snapshotId();
@@ -103,9 +103,11 @@ class SnapshotsFromVolumesTest {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
                 .queryParam("SnapshotId", snapshotId).get("/snapshots").then().statusCode(200)
                 .body("Snapshots[0].Status", is("completed")));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
-                .delete("/snapshots/" + snapshotId).then().statusCode(400)
-                .body("Errors[0].Code", is("InvalidSnapshot.InUse"), "Errors[0].Message", containsString(imageId)));
+        // The image-usage view has the image (its own consumer of image-events): only then is a deletion refused.
+        await().atMost(Duration.ofSeconds(20)).until(() -> !rows("select image_id from image_usage_snapshot "
+                + "where snapshot_id = '" + snapshotId + "'").isEmpty());
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + snapshotId).then().statusCode(400)
+                .body("Errors[0].Code", is("InvalidSnapshot.InUse"), "Errors[0].Message", containsString(imageId));
     }
 
     @Test
@@ -151,8 +153,8 @@ class SnapshotsFromVolumesTest {
         publish(instanceId, volumeSnapshotTaken(instanceId, secondMarker, base, 1, List.of(), 1, 1).toString());
         try (TopicTap tap = new TopicTap(bootstrap(), "snapshot-events")) {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(
-                    List.of("SnapshotStarted", "SnapshotBlocksRecorded", "SnapshotCompleted"), types(tap, secondMarker)));
-            assertEquals(List.of("SnapshotStarted", "SnapshotBlocksRecorded", "SnapshotCompleted"), types(tap, snapshotId));
+                    List.of("SnapshotStarted", "SnapshotBlocksOverlaid", "SnapshotCompleted"), types(tap, secondMarker)));
+            assertEquals(List.of("SnapshotStarted", "SnapshotBlocksOverlaid", "SnapshotCompleted"), types(tap, snapshotId));
         }
     }
 
@@ -197,7 +199,7 @@ class SnapshotsFromVolumesTest {
         publish(instanceId, volumeSnapshotTaken(instanceId, marker, base, 1, List.of(), 1, 1).toString());
         try (TopicTap tap = new TopicTap(bootstrap(), "snapshot-events")) {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(
-                    List.of("SnapshotStarted", "SnapshotBlocksRecorded", "SnapshotCompleted"), types(tap, marker)));
+                    List.of("SnapshotStarted", "SnapshotBlocksOverlaid", "SnapshotCompleted"), types(tap, marker)));
             assertEquals(List.of("SnapshotFailed"), types(tap, couldNot), "once, and no snapshot started");
             tap.recordsWithKey(couldNot).forEach(r -> EventContract.assertConforms(r.value()));
             JsonPath reason = JsonPath.from(tap.recordsWithKey(couldNot).get(0).value()).setRootPath("data");
@@ -214,7 +216,7 @@ class SnapshotsFromVolumesTest {
      * holds it (and its snapshot is still made over it), and go once the volume goes with its instance.
      */
     @Test
-    void aDeletedBaseThatAVolumeHoldsKeepsItsBlocksUntilTheVolumeIsDeletedWithItsInstance() {
+    void aDeletedBaseThatAVolumeHoldsKeepsItsBlocksUntilTheVolumeIsDeletedWithItsInstance() throws Exception {
         byte[] overwritten = block(8401);
         byte[] kept = block(8402);
         String base = snapshotOf(OWNER, null, overwritten, kept);
@@ -256,16 +258,19 @@ class SnapshotsFromVolumesTest {
                 .then().statusCode(200).extract().asByteArray());
         assertEquals(objectsBefore, objectKeys().size(), "no block object is written");
 
-        // The instance terminates and its volume goes with it: the base's map goes, and what only it had.
+        // The instance terminates and its volume goes with it, but the new snapshot's map is a layer over the base's:
+        // the base's map stays until that snapshot is deleted too, and then goes, with what only it had.
         publish(instanceId, instanceTerminated(instanceId).toString());
-        await().atMost(Duration.ofSeconds(20)).until(() -> holders(base).isEmpty() && !mapRetained(base));
+        await().atMost(Duration.ofSeconds(20)).until(() -> holders(base).isEmpty());
+        assertTrue(mapRetained(base), "the layer over it holds the base's map");
+        assertArrayEquals(kept, given().auth().oauth2(token(OWNER)).get("/snapshots/" + snapshotId + "/blocks/1")
+                .then().statusCode(200).extract().asByteArray());
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + snapshotId).then().statusCode(200);
+        assertFalse(mapRetained(base), "its last hold went with the layer");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             collect();
             assertFalse(objectKeys().contains("blocks/" + hex(overwritten)));
         });
-        assertTrue(objectKeys().contains("blocks/" + hex(kept)), "the new snapshot's block stays");
-        assertArrayEquals(kept, given().auth().oauth2(token(OWNER)).get("/snapshots/" + snapshotId + "/blocks/1")
-                .then().statusCode(200).extract().asByteArray());
 
         // No longer held: a later snapshot over the base fails as for any deleted one.
         String tooLate = snapshotId();
@@ -275,6 +280,80 @@ class SnapshotsFromVolumesTest {
                 .body("Snapshots[0].Status", is("error"), "Snapshots[0].StateMessage", is("InvalidSnapshot.NotFound: "
                         + "The base snapshot " + base + " of " + volumeId(instanceId)
                         + " does not exist (unknown, or deleted).")));
+    }
+
+    /**
+     * A snapshot of a volume made from a snapshot of a volume: each map is a layer over the one below, read through
+     * to the bottom. Deleting the bases keeps their maps (and blocks) while a layer lies over them; deleting the top
+     * layer lets the whole chain go, and the collector frees what only it had.
+     */
+    @Test
+    void aLayerOverALayerReadsThroughDeletedBasesAndTakesThemWithItWhenItGoes() throws Exception {
+        byte[][] bottom = { block(8501), block(8502), block(8503) };
+        String base = snapshotOf(OWNER, null, bottom);
+        byte[] second = block(8504);
+        byte[] third = block(8505);
+        byte[] far = block(8506);
+        List.of(second, third, far).forEach(CopiedSnapshotsTest::intoBucket);
+        int objectsBefore = objectKeys().size();
+        String firstInstance = instanceId();
+        String middle = snapshotId();
+        publish(firstInstance, volumeSnapshotTaken(firstInstance, middle, base, 1, List.of(new Written(1, second)), 1, 1)
+                .toString());
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
+                .queryParam("SnapshotId", middle).get("/snapshots").then().statusCode(200)
+                .body("Snapshots[0].Status", is("completed")));
+        String secondInstance = instanceId();
+        String top = snapshotId();
+        publish(secondInstance, volumeSnapshotTaken(secondInstance, top, middle, 1,
+                List.of(new Written(2, third), new Written(5, far)), 1, 1).toString());
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
+                .queryParam("SnapshotId", top).get("/snapshots").then().statusCode(200)
+                .body("Snapshots[0].Status", is("completed"), "Snapshots[0].ChangedBlocksCount", is(4)));
+        assertEquals(objectsBefore, objectKeys().size(), "no block object is written");
+        assertEquals(List.of("1"), rows("select count(*) from snapshot_block where snapshot_id = '" + middle + "'"),
+                "a layer stores only what its volume wrote");
+        try (TopicTap tap = new TopicTap(bootstrap(), "snapshot-events")) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(
+                    List.of("SnapshotStarted", "SnapshotBlocksOverlaid", "SnapshotCompleted"), types(tap, top)));
+            tap.recordsWithKey(top).forEach(r -> EventContract.assertConforms(r.value()));
+            JsonPath layer = JsonPath.from(tap.recordsWithKey(top).get(1).value()).setRootPath("data");
+            assertEquals(middle, layer.getString("baseSnapshotId"));
+            assertEquals(List.of(2, 5), layer.getList("blocks.index"), "the layer carries the written blocks alone");
+            String full = aggregate(List.of(bottom[0], second, third, far));
+            assertEquals(full, layer.getString("mapChecksum"));
+            assertEquals(4, layer.getInt("blockCount"));
+            JsonPath completed = JsonPath.from(tap.recordsWithKey(top).get(2).value()).setRootPath("data");
+            assertEquals(full, completed.getString("aggregateChecksum"), "LINEAR over the resolved map");
+        }
+        given().auth().oauth2(token(OWNER)).queryParam("firstSnapshotId", middle).get("/snapshots/" + top
+                + "/changedblocks").then().statusCode(200).body("ChangedBlocks.BlockIndex", contains(2, 5));
+
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + base).then().statusCode(200);
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + middle).then().statusCode(200);
+        assertTrue(mapRetained(base) && mapRetained(middle), "the maps under a live layer stay");
+        await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            collect();
+            assertTrue(objectKeys().containsAll(List.of("blocks/" + hex(bottom[0]), "blocks/" + hex(second))));
+        });
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + top + "/blocks").then().statusCode(200)
+                .body("Blocks.BlockIndex", contains(0, 1, 2, 5), "Blocks.Checksum",
+                        contains(sha(bottom[0]), sha(second), sha(third), sha(far)));
+        assertArrayEquals(bottom[0], given().auth().oauth2(token(OWNER)).get("/snapshots/" + top + "/blocks/0")
+                .then().statusCode(200).extract().asByteArray());
+        assertArrayEquals(second, given().auth().oauth2(token(OWNER)).get("/snapshots/" + top + "/blocks/1")
+                .then().statusCode(200).extract().asByteArray());
+
+        given().auth().oauth2(token(OWNER)).delete("/snapshots/" + top).then().statusCode(200);
+        String chain = "('" + base + "', '" + middle + "', '" + top + "')";
+        assertEquals(List.of("0"), rows("select (select count(*) from snapshot_block where snapshot_id in " + chain
+                + ") + (select count(*) from retained_block_map where snapshot_id in " + chain
+                + ") + (select count(*) from block_map_layer where snapshot_id in " + chain + ")"),
+                "the whole chain's maps went with its top layer");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            collect();
+            assertFalse(objectKeys().contains("blocks/" + hex(bottom[2])));
+        });
     }
 
     /**

@@ -101,11 +101,11 @@ class CreateImageBenchmark {
 
     /** The events of one CreateImage before ImageAvailable, in the order the services publish them. */
     private static final List<String> STEPS = List.of("ImageCreationRequested", "VolumeSnapshotTaken", "SnapshotStarted",
-            "SnapshotBlocksRecorded", "SnapshotCompleted");
+            "SnapshotBlocksOverlaid", "SnapshotCompleted");
 
     /**
      * One CreateImage, in ms from the call: until its answer, until its ImageAvailable arrived, and until (the last
-     * part of) each of the steps' events arrived; and the size of the new snapshot's SnapshotBlocksRecorded parts.
+     * part of) each of the steps' events arrived; and the size of the new snapshot's SnapshotBlocksOverlaid parts.
      */
     private record Sample(double answeredMillis, double availableMillis, Map<String, Double> steps, long mapBytes) {
     }
@@ -220,7 +220,7 @@ class CreateImageBenchmark {
             String about = step.startsWith("Image") ? imageId : snapshotId;
             steps.put(step, (events.await(step, about, Duration.ofSeconds(30)).nanos() - start) / 1e6);
         }
-        long mapBytes = events.await("SnapshotBlocksRecorded", snapshotId, Duration.ofSeconds(30)).bytes();
+        long mapBytes = events.await("SnapshotBlocksOverlaid", snapshotId, Duration.ofSeconds(30)).bytes();
         Sample sample = new Sample((answered - start) / 1e6, (available - start) / 1e6, steps, mapBytes);
         assertEquals(base.blocks(), listBlocks(snapshotId), "the new snapshot maps the base's blocks");
         line("%-8s %-10s %s: answered %.1f ms, available %.1f ms (%s, %d objects before and after; events at %s ms)",
@@ -320,7 +320,7 @@ class CreateImageBenchmark {
                 + " |");
         md.add("|---|" + "---:|".repeat(bases.size()));
         Map<String, String> producers = Map.of("ImageCreationRequested", "registry", "VolumeSnapshotTaken",
-                "launch-service", "SnapshotStarted", "snapshot-service", "SnapshotBlocksRecorded", "snapshot-service",
+                "launch-service", "SnapshotStarted", "snapshot-service", "SnapshotBlocksOverlaid", "snapshot-service",
                 "SnapshotCompleted", "snapshot-service");
         for (String step : STEPS) {
             md.add("| " + step + " (" + producers.get(step) + ") | " + bases.stream().map(b -> String.format(Locale.ROOT,
@@ -330,7 +330,7 @@ class CreateImageBenchmark {
         md.add("| ImageAvailable (registry) | " + bases.stream().map(b -> String.format(Locale.ROOT, "%.1f",
                 p50(samples.get(b).stream().map(Sample::availableMillis).toList()))).collect(Collectors.joining(" | "))
                 + " |");
-        md.add("| size of the new snapshot's SnapshotBlocksRecorded parts | " + bases.stream().map(b -> String.format(
+        md.add("| size of the new snapshot's SnapshotBlocksOverlaid parts | " + bases.stream().map(b -> String.format(
                 Locale.ROOT, "%,d bytes", samples.get(b).get(0).mapBytes())).collect(Collectors.joining(" | ")) + " |");
         md.add("");
         md.add(String.format(Locale.ROOT, "**64 GiB / 1 GiB (p50 until available): %.2f — target ≤ 2: %s.** "

@@ -23,7 +23,7 @@ import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * The events of CreateImage as a consumer of the Region's topics sees them arrive: ImageCreationRequested and
- * ImageAvailable on image-events, VolumeSnapshotTaken on instance-events, SnapshotStarted, SnapshotBlocksRecorded and
+ * ImageAvailable on image-events, VolumeSnapshotTaken on instance-events, SnapshotStarted, SnapshotBlocksOverlaid and
  * SnapshotCompleted on snapshot-events. Waiting on ImageAvailable needs no polling of DescribeImages (which would
  * add its own interval and count against the account's describe limit), and the other arrivals say where the time
  * went.

@@ -2,7 +2,6 @@ package dev.imageregistry.snapshot.commands;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +26,6 @@ import dev.imageregistry.snapshot.domain.Snapshot;
 import dev.imageregistry.snapshot.domain.SnapshotCopy;
 import dev.imageregistry.snapshot.domain.SnapshotEvent;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
-import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotDeleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotFailed;
@@ -281,7 +279,7 @@ public class SnapshotCommands {
                 : base.state() == SnapshotState.DELETED ? retainedMaps.lifetimeOfDeleted(baseId) : BlockMapLifetime.LIVE;
         Snapshot existing = Snapshot.fold(events.load(taken.snapshotId()));
         List<SnapshotEvent> decided = Snapshot.takenFromVolume(existing, taken, base, baseMap,
-                () -> maps.load(baseId), this::notInBucket, now);
+                written -> maps.overlaidOn(baseId, written), this::notInBucket, now);
         if (decided.isEmpty()) {
             return;
         }
@@ -294,10 +292,7 @@ public class SnapshotCommands {
         if (decided.get(decided.size() - 1) instanceof SnapshotCompleted) {
             blocks.recordStored(taken.writtenBlocks().stream()
                     .map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
-            List<MappedBlock> map = new ArrayList<>();
-            decided.stream().filter(e -> e instanceof SnapshotBlocksRecorded)
-                    .forEach(e -> map.addAll(((SnapshotBlocksRecorded) e).blocks()));
-            maps.recordOwn(taken.snapshotId(), map);
+            maps.layOver(taken.snapshotId(), baseId, taken.writtenBlocks());
         }
     }
 

@@ -15,6 +15,10 @@ public record BlockMap(List<Entry> entries) {
     public record Entry(int index, BlockChecksum checksum, boolean changed) {
     }
 
+    /** What a whole map amounts to: its entries, and EBS's LINEAR aggregate over all of them in index order. */
+    public record Summary(long blockCount, BlockChecksum checksum) {
+    }
+
     public BlockMap {
         entries = List.copyOf(entries);
     }

@@ -5,11 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksOverlaid;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 
 /**
- * Cuts a full block map into SnapshotBlocksRecorded parts. Parts stay under Kafka's default message size (4,096
- * entries are about 300 KB of JSON), and the map checksum lets a consumer verify the map it reassembles.
+ * Cuts a full block map into SnapshotBlocksRecorded parts, and a layer into SnapshotBlocksOverlaid parts. Parts
+ * stay under Kafka's default message size (4,096 entries are about 300 KB of JSON), and the map checksum lets a
+ * consumer verify the map it reassembles.
  */
 public final class BlockMapParts {
     public static final int BLOCKS_PER_PART = 4096;
@@ -27,6 +29,23 @@ public final class BlockMapParts {
             List<MappedBlock> slice = List.copyOf(blocks.subList(part * BLOCKS_PER_PART,
                     Math.min(blocks.size(), (part + 1) * BLOCKS_PER_PART)));
             events.add(new SnapshotBlocksRecorded(snapshotId, ownerId, volumeSize, part + 1, parts, slice, mapChecksum));
+        }
+        return events;
+    }
+
+    /**
+     * A layer over {@code baseSnapshotId}'s map cut into SnapshotBlocksOverlaid parts: {@code written} in index
+     * order; {@code full}: the count and checksum of the resolved map. No written block is still one (empty) part.
+     */
+    public static List<SnapshotBlocksOverlaid> layer(String snapshotId, String ownerId, int volumeSize,
+            String baseSnapshotId, List<MappedBlock> written, BlockMap.Summary full) {
+        int parts = Math.max(1, (written.size() + BLOCKS_PER_PART - 1) / BLOCKS_PER_PART);
+        List<SnapshotBlocksOverlaid> events = new ArrayList<>(parts);
+        for (int part = 0; part < parts; part++) {
+            List<MappedBlock> slice = List.copyOf(written.subList(part * BLOCKS_PER_PART,
+                    Math.min(written.size(), (part + 1) * BLOCKS_PER_PART)));
+            events.add(new SnapshotBlocksOverlaid(snapshotId, ownerId, volumeSize, baseSnapshotId, part + 1, parts,
+                    slice, full.blockCount(), full.checksum().base64()));
         }
         return events;
     }

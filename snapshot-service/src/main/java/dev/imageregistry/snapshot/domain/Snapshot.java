@@ -62,7 +62,8 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
             snapshot = switch (event.type()) {
                 // A part of the map only moves the version: the map is the block store's, and parsing 300 KB parts
                 // to drop them would make every later command on a large snapshot slow.
-                case "SnapshotBlocksRecorded" -> snapshot.at(snapshot.state, snapshot.tags, event.aggregateversion());
+                case "SnapshotBlocksRecorded", "SnapshotBlocksOverlaid" ->
+                    snapshot.at(snapshot.state, snapshot.tags, event.aggregateversion());
                 case "SnapshotStarted" -> after(snapshot, event.dataAs(SnapshotStarted.class), event.aggregateversion());
                 case "SnapshotCopyRequested" ->
                     after(snapshot, event.dataAs(SnapshotCopyRequested.class), event.aggregateversion());
@@ -111,7 +112,7 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
         if (event instanceof SnapshotDeleted) {
             return snapshot.at(SnapshotState.DELETED, snapshot.tags, version);
         }
-        return snapshot.at(snapshot.state, snapshot.tags, version); // SnapshotBlocksRecorded
+        return snapshot.at(snapshot.state, snapshot.tags, version); // SnapshotBlocksRecorded, SnapshotBlocksOverlaid
     }
 
     /**
@@ -323,13 +324,16 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
      * blocks do not add up or their objects are missing) starts and fails at once with the reason. A volume that could
      * not be snapshotted at all (the launch-service's {@code failure}) starts nothing: SnapshotFailed alone.
      *
-     * <p>The base is not kept as the parent: the new snapshot is whole in itself (parentSnapshotId null, every block
-     * its own, SnapshotCompleted's LINEAR checksum over the full map = SnapshotBlocksRecorded's mapChecksum), because
-     * the base is often another account's (a public image's snapshot) which the owner may not read or name, it may
-     * be deleted later, and a consumer can then verify the published map against SnapshotCompleted alone.
+     * <p>The map is kept, and published (SnapshotBlocksOverlaid), as a layer over the base's map: the written blocks
+     * alone, so that a 64 GiB image costs what a 1 GiB one does. The base is still not the snapshot's EBS parent
+     * (parentSnapshotId null; ListSnapshotBlocks lists the full map, every block counted as its own, and
+     * SnapshotCompleted's LINEAR checksum is the full map's = the layer's mapChecksum), because the base is often
+     * another account's (a public image's snapshot) which the owner may not read or name, and it may be deleted
+     * later (its map then stays as long as a layer needs it: {@link BlockMapLifetime}).
      *
-     * <p>{@code baseMap} is read, and {@code missingObjects} (the indexes of written blocks whose object the bucket
-     * lacks) asked, only once the rest holds. The base needs no read permission of the owner: the launch-service
+     * <p>{@code overBase} (the resolved map's count and checksum, given the written blocks) is computed, and
+     * {@code missingObjects} (the indexes of written blocks whose object the bucket lacks) asked, only once the
+     * rest holds. The base needs no read permission of the owner: the launch-service
      * created the owner's volume from it (as on EC2, a volume stays its owner's whatever happens to the permission).
      * A deleted base still serves while volumes hold its map ({@code baseLifetime} HELD: on EC2 a volume outlives
      * the snapshot it was made from); once no volume holds it, it is gone as for any other.
@@ -337,7 +341,7 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
      * redelivered or replayed VolumeSnapshotTaken changes nothing, even after the snapshot was deleted.
      */
     public static List<SnapshotEvent> takenFromVolume(Snapshot existing, VolumeSnapshot taken, Snapshot base,
-            BlockMapLifetime baseLifetime, Supplier<BlockMap> baseMap,
+            BlockMapLifetime baseLifetime, Function<List<MappedBlock>, BlockMap.Summary> overBase,
             Function<List<MappedBlock>, List<Integer>> missingObjects, Instant now) {
         if (existing != null) {
             return List.of();
@@ -363,11 +367,13 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
             happened.add(new SnapshotFailed(id, owner, refused));
             return happened;
         }
-        BlockMap map = overlaid(baseMap.get(), taken.writtenBlocks());
-        BlockChecksum checksum = map.changedChecksum(); // every block is this snapshot's own: the full map's LINEAR
-        happened.addAll(BlockMapParts.of(id, owner, taken.volumeSize(), map.mapped()));
-        happened.add(new SnapshotCompleted(id, owner, taken.volumeSize(), null, map.size(), checksum.base64(),
-                BlockChecksum.ALGORITHM, taken.describedAs(), now));
+        // The new map is a layer over the base's: the written blocks are all it stores and publishes, whatever the
+        // volume's size; the count and the LINEAR checksum are the resolved map's, as EC2 reports a full snapshot.
+        BlockMap.Summary full = overBase.apply(taken.writtenBlocks());
+        happened.addAll(BlockMapParts.layer(id, owner, taken.volumeSize(), taken.baseSnapshotId(),
+                taken.writtenBlocks(), full));
+        happened.add(new SnapshotCompleted(id, owner, taken.volumeSize(), null, full.blockCount(),
+                full.checksum().base64(), BlockChecksum.ALGORITHM, taken.describedAs(), now));
         return happened;
     }
 
@@ -389,30 +395,6 @@ public record Snapshot(String snapshotId, String ownerId, int volumeSize, String
         }
         String problem = taken.problem();
         return problem == null ? null : new StateReason("InvalidParameterValue", problem);
-    }
-
-    /** The base map with the written blocks laid over it (both in index order), every entry the new snapshot's. */
-    private static BlockMap overlaid(BlockMap base, List<MappedBlock> written) {
-        List<BlockMap.Entry> entries = new ArrayList<>(base.size() + written.size());
-        int w = 0;
-        for (BlockMap.Entry inherited : base.entries()) {
-            while (w < written.size() && written.get(w).index() < inherited.index()) {
-                entries.add(own(written.get(w++)));
-            }
-            if (w < written.size() && written.get(w).index() == inherited.index()) {
-                entries.add(own(written.get(w++)));
-            } else {
-                entries.add(new BlockMap.Entry(inherited.index(), inherited.checksum(), true));
-            }
-        }
-        while (w < written.size()) {
-            entries.add(own(written.get(w++)));
-        }
-        return new BlockMap(entries);
-    }
-
-    private static BlockMap.Entry own(MappedBlock block) {
-        return new BlockMap.Entry(block.index(), BlockChecksum.fromBase64(block.checksum()), true);
     }
 
     public boolean pending() {

@@ -62,6 +62,18 @@ public sealed interface SnapshotEvent extends DomainEvent {
             List<MappedBlock> blocks, String mapChecksum) implements SnapshotEvent {
     }
 
+    /**
+     * One part of the block map of a snapshot taken from a volume, as a layer over its base's map: the blocks the
+     * volume wrote (each replacing the base's block of the same index), published instead of SnapshotBlocksRecorded
+     * so that the stream carries what the volume wrote, not the whole disk again. {@code blockCount} and
+     * {@code mapChecksum} (EBS's LINEAR aggregation) are the full resolved map's, so that a consumer can verify its
+     * resolution.
+     */
+    @EventType("SnapshotBlocksOverlaid")
+    record SnapshotBlocksOverlaid(String snapshotId, String ownerId, int volumeSize, String baseSnapshotId, int part,
+            int parts, List<MappedBlock> blocks, long blockCount, String mapChecksum) implements SnapshotEvent {
+    }
+
     record StateReason(String code, String message) {
     }
 

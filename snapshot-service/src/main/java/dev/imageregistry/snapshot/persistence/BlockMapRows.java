@@ -17,9 +17,33 @@ import dev.imageregistry.snapshot.domain.BlockChecksum;
 import dev.imageregistry.snapshot.domain.BlockMap;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 
-/** The block maps of snapshots (snapshot_block: index → checksum, changed = written by this snapshot). */
+/**
+ * The block maps of snapshots (snapshot_block: index → checksum, changed = written by this snapshot). A map taken
+ * from a volume is a layer (block_map_layer) over its base's map: its rows are the volume's writes, and every read
+ * resolves an index to the nearest layer that maps it.
+ */
 @ApplicationScoped
 public class BlockMapRows {
+    /** Resolution over the map of one snapshot, bound first: {@link #resolved} reads from it. */
+    private static final String LAYERS = "with recursive " + layers("layer") + " ";
+
+    /**
+     * A recursive CTE named {@code cte}: the layers of the map of the snapshot bound at its place, nearest first
+     * (depth 0: its own rows). Bases only ever exist before their layers, so the chain has no cycle; the depth bound
+     * guards against a corrupted table.
+     */
+    private static String layers(String cte) {
+        return cte + "(snapshot_id, depth) as (select ?::text, 0 union all select m.base_snapshot_id, l.depth + 1 "
+                + "from " + cte + " l join block_map_layer m on m.snapshot_id = l.snapshot_id where l.depth < 10000)";
+    }
+
+    /** The resolved map over the layers {@code cte}: one row per index, the nearest layer's. */
+    private static String resolved(String cte) {
+        return "(select distinct on (sb.block_index) sb.block_index, sb.checksum, sb.changed and l.depth = 0 as changed "
+                + "from " + cte + " l join snapshot_block sb on sb.snapshot_id = l.snapshot_id "
+                + "order by sb.block_index, l.depth)";
+    }
+
     private final Jdbc jdbc;
     private final DataSource db;
 
@@ -40,13 +64,16 @@ public class BlockMapRows {
     public record Located(int volumeSize, String checksumHex) {
     }
 
-    /** The child starts with its parent's map; its own writes replace entries and are marked changed. */
+    /** The child starts with its parent's (resolved) map; its own writes replace entries and are marked changed. */
     void inherit(String childId, String parentId) {
-        jdbc.update("insert into snapshot_block (snapshot_id, block_index, checksum, changed) "
-                + "select ?, block_index, checksum, false from snapshot_block where snapshot_id = ?", childId, parentId);
+        jdbc.update(LAYERS + "insert into snapshot_block (snapshot_id, block_index, checksum, changed) "
+                + "select ?, m.block_index, m.checksum, false from " + resolved("layer") + " m", parentId, childId);
     }
 
-    /** The whole map, in index order, streamed in pages (a large snapshot has millions of entries). */
+    /**
+     * The whole map of a snapshot being completed (an upload: never a layer), in index order, streamed in pages (a
+     * large snapshot has millions of entries).
+     */
     public BlockMap load(String snapshotId) {
         List<BlockMap.Entry> entries = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
@@ -66,8 +93,9 @@ public class BlockMapRows {
 
     /** Up to {@code limit} entries from index {@code start} on. */
     public List<Entry> list(String snapshotId, long start, int limit) {
-        return jdbc.query("select block_index, checksum from snapshot_block where snapshot_id = ? and block_index >= ? "
-                + "order by block_index limit ?", rs -> new Entry(rs.getInt(1), rs.getString(2)), snapshotId, start, limit);
+        return jdbc.query(LAYERS + "select m.block_index, m.checksum from " + resolved("layer")
+                + " m where m.block_index >= ? order by m.block_index limit ?", rs -> new Entry(rs.getInt(1), rs.getString(2)), snapshotId, start,
+                limit);
     }
 
     /**
@@ -75,9 +103,9 @@ public class BlockMapRows {
      * snapshot, every block of the second.
      */
     public List<Difference> differences(String firstSnapshotId, String secondSnapshotId, long start, int limit) {
-        return jdbc.query("select coalesce(a.block_index, b.block_index) as idx, a.checksum, b.checksum "
-                + "from (select block_index, checksum from snapshot_block where snapshot_id = ?) a "
-                + "full join (select block_index, checksum from snapshot_block where snapshot_id = ?) b "
+        return jdbc.query("with recursive " + layers("first_layer") + ", " + layers("second_layer")
+                + " select coalesce(a.block_index, b.block_index) as idx, a.checksum, b.checksum "
+                + "from " + resolved("first_layer") + " a full join " + resolved("second_layer") + " b "
                 + "on a.block_index = b.block_index "
                 + "where a.checksum is distinct from b.checksum and coalesce(a.block_index, b.block_index) >= ? "
                 + "order by idx limit ?", rs -> new Difference(rs.getInt(1), rs.getString(2), rs.getString(3)),
@@ -89,10 +117,10 @@ public class BlockMapRows {
      * through the service makes thousands of these calls.
      */
     public Optional<Located> readableAt(String caller, String snapshotId, long blockIndex) {
-        return jdbc.one("select s.volume_size, sb.checksum from snapshot s left join snapshot_block sb "
-                + "on sb.snapshot_id = s.snapshot_id and sb.block_index = ? where s.snapshot_id = ? and "
-                + SnapshotRows.READABLE, rs -> new Located(rs.getInt(1), rs.getString(2)), blockIndex, snapshotId,
-                caller, caller);
+        return jdbc.one(LAYERS + "select s.volume_size, (select sb.checksum from layer l join snapshot_block sb "
+                + "on sb.snapshot_id = l.snapshot_id and sb.block_index = ? order by l.depth limit 1) "
+                + "from snapshot s where s.snapshot_id = ? and " + SnapshotRows.READABLE,
+                rs -> new Located(rs.getInt(1), rs.getString(2)), snapshotId, blockIndex, snapshotId, caller, caller);
     }
 
     /** A deleted snapshot's map, kept while volumes hold it (the rows stay; this records why). */
@@ -110,20 +138,59 @@ public class BlockMapRows {
     }
 
     /**
-     * The map goes (its blocks are then collectable by the usual rule: unreferenced and untouched for the grace).
-     * Explicit, not a cascade from the snapshot's row: a held map outlives the row.
+     * The map goes (its blocks are then collectable by the usual rule: unreferenced and untouched for the grace), and
+     * with it its hold on the map it lies over: answers that base, if it was a layer. Explicit, not a cascade from
+     * the snapshot's row: a held map outlives the row.
      */
-    public void discard(String snapshotId) {
+    public Optional<String> discard(String snapshotId) {
         jdbc.update("delete from snapshot_block where snapshot_id = ?", snapshotId);
         jdbc.update("delete from retained_block_map where snapshot_id = ?", snapshotId);
+        return jdbc.one("delete from block_map_layer where snapshot_id = ? returning base_snapshot_id",
+                rs -> rs.getString(1), snapshotId);
+    }
+
+    /**
+     * The maps laid over this snapshot's (each needs it to resolve), their rows held FOR SHARE until the
+     * transaction ends, as the volumes' holds are.
+     */
+    public List<String> layersOver(String snapshotId) {
+        return jdbc.query("select snapshot_id from block_map_layer where base_snapshot_id = ? order by snapshot_id "
+                + "for share", rs -> rs.getString(1), snapshotId);
+    }
+
+    /**
+     * The count and LINEAR checksum of the base's resolved map with {@code written} (index order) laid over it,
+     * computed by the database: the 131,072 entries of a 64 GiB base never leave it.
+     */
+    public BlockMap.Summary overlaidOn(String baseSnapshotId, List<MappedBlock> written) {
+        return jdbc.one(LAYERS + ", written(block_index, checksum) as (select * from unnest(?::int[], ?::text[])), "
+                + "merged as (select coalesce(w.block_index, b.block_index) as block_index, "
+                + "coalesce(w.checksum, b.checksum) as checksum from " + resolved("layer") + " b "
+                + "full join written w on w.block_index = b.block_index) "
+                + "select count(*), sha256(coalesce(string_agg(decode(checksum, 'hex'), ''::bytea order by block_index), "
+                + "''::bytea)) from merged", rs -> new BlockMap.Summary(rs.getLong(1), new BlockChecksum(rs.getBytes(2))),
+                baseSnapshotId, indexes(written), hexes(written)).orElseThrow();
+    }
+
+    /** A map taken from a volume: the written blocks (index order) as a layer over the base's map. */
+    public void layOver(String snapshotId, String baseSnapshotId, List<MappedBlock> written) {
+        recordOwn(snapshotId, written);
+        jdbc.update("insert into block_map_layer (snapshot_id, base_snapshot_id) values (?, ?)", snapshotId,
+                baseSnapshotId);
     }
 
     /** A map all the snapshot's own: copied here (the replicator wrote every block), or taken from a volume. */
     public void recordOwn(String snapshotId, List<MappedBlock> map) {
-        Integer[] indexes = map.stream().map(MappedBlock::index).toArray(Integer[]::new);
-        String[] hexes = map.stream().map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toArray(String[]::new);
         jdbc.update("insert into snapshot_block (snapshot_id, block_index, checksum, changed) "
                 + "select ?, e.idx, e.checksum, true from unnest(?::int[], ?::text[]) as e(idx, checksum)", snapshotId,
-                indexes, hexes);
+                indexes(map), hexes(map));
+    }
+
+    private static Integer[] indexes(List<MappedBlock> map) {
+        return map.stream().map(MappedBlock::index).toArray(Integer[]::new);
+    }
+
+    private static String[] hexes(List<MappedBlock> map) {
+        return map.stream().map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toArray(String[]::new);
     }
 }

@@ -13,6 +13,7 @@ import dev.imageregistry.platform.events.EventJson;
 import dev.imageregistry.platform.persistence.Jdbc;
 import dev.imageregistry.snapshot.domain.Snapshot;
 import dev.imageregistry.snapshot.domain.SnapshotEvent;
+import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksOverlaid;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotBlocksRecorded;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCompleted;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.SnapshotCopyRequested;
@@ -147,7 +148,7 @@ public class SnapshotRows {
         } else if (event instanceof SnapshotDeleted) {
             // The block map is not the row's to take: it stays while volumes hold it (RetainedBlockMaps decides).
             jdbc.update("delete from snapshot where snapshot_id = ?", id);
-        } else if (event instanceof SnapshotBlocksRecorded) {
+        } else if (event instanceof SnapshotBlocksRecorded || event instanceof SnapshotBlocksOverlaid) {
             // Nothing: the map is in the block store already, and SnapshotCompleted follows in the same append.
         }
     }
