@@ -48,8 +48,14 @@ abstract class CopyTestRegions {
 
     /** The copy's events on this Region's copy-events, in the order of their versions. */
     static List<JsonNode> eventsOf(String copy) {
+        return eventsOf(copyEvents, copy);
+    }
+
+    /** The copy's events on {@code copyEvents}, in the order of their versions, each checked against the contract. */
+    static List<JsonNode> eventsOf(TopicTap copyEvents, String copy) {
         List<JsonNode> events = new ArrayList<>();
         for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
+            EventContract.assertConforms(record.value());
             try {
                 events.add(JSON.readTree(record.value()));
             } catch (Exception e) {
@@ -61,8 +67,8 @@ abstract class CopyTestRegions {
     }
 
     /**
-     * Waits until the copy's last event ends it ({@code ends}), checks it is {@code expectedType} and that every event
-     * of the copy meets the contract, and returns it.
+     * Waits until the copy's last event ends it ({@code ends}), checks it is {@code expectedType} (every event
+     * of the copy met the contract as it was read), and returns it.
      */
     static JsonNode awaitOutcome(String copy, Predicate<JsonNode> ends, String expectedType) {
         JsonNode[] outcome = new JsonNode[1];
@@ -73,9 +79,6 @@ abstract class CopyTestRegions {
             outcome[0] = last;
         });
         assertEquals(expectedType, outcome[0].path("type").asText(), outcome[0].toString());
-        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
-            EventContract.assertConforms(record.value());
-        }
         return outcome[0];
     }
 }

@@ -302,17 +302,7 @@ class CopyToRegionsTest {
 
     /** This Region's copy-events for one image, in aggregate order, every one validated against the contract. */
     private static List<JsonNode> eventsOf(String copy) {
-        List<JsonNode> events = new ArrayList<>();
-        for (ConsumerRecord<String, String> record : copyEvents.recordsWithKey(copy)) {
-            EventContract.assertConforms(record.value());
-            try {
-                events.add(JSON.readTree(record.value()));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        events.sort((a, b) -> Long.compare(a.path("aggregateversion").asLong(), b.path("aggregateversion").asLong()));
-        return events;
+        return CopyTestRegions.eventsOf(copyEvents, copy);
     }
 
     private static List<JsonNode> dispatchedFor(String sourceImage) {

@@ -303,6 +303,10 @@ class SnapshotsFromVolumesTest {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().auth().oauth2(token(OWNER))
                 .queryParam("SnapshotId", middle).get("/snapshots").then().statusCode(200)
                 .body("Snapshots[0].Status", is("completed")));
+        assertEquals(List.of("1", "1"), rows("select count(*) from packed_block_map where snapshot_id in ('" + base
+                + "', '" + middle + "') group by snapshot_id"), "each map is packed when it is made");
+        // A map made before maps were packed: the next snapshot of a volume over it resolves it through its layers.
+        rows("delete from packed_block_map where snapshot_id = '" + middle + "' returning snapshot_id");
         String secondInstance = instanceId();
         String top = snapshotId();
         publish(secondInstance, volumeSnapshotTaken(secondInstance, top, middle, 1,
@@ -328,6 +332,19 @@ class SnapshotsFromVolumesTest {
         }
         given().auth().oauth2(token(OWNER)).queryParam("firstSnapshotId", middle).get("/snapshots/" + top
                 + "/changedblocks").then().statusCode(200).body("ChangedBlocks.BlockIndex", contains(2, 5));
+        assertEquals(List.of("1"), rows("select count(*) from packed_block_map where snapshot_id = '" + middle + "'"),
+                "packed once resolved");
+
+        // An upload whose parent is a layer starts from the parent's resolved map.
+        byte[] uploaded = block(8507);
+        String child = start(OWNER, 1, top);
+        put(OWNER, child, 5, uploaded);
+        assertEquals("completed", complete(OWNER, child, 1, aggregate(List.of(uploaded))));
+        given().auth().oauth2(token(OWNER)).get("/snapshots/" + child + "/blocks").then().statusCode(200)
+                .body("Blocks.BlockIndex", contains(0, 1, 2, 5), "Blocks.Checksum",
+                        contains(sha(bottom[0]), sha(second), sha(third), sha(uploaded)));
+        given().auth().oauth2(token(OWNER)).queryParam("firstSnapshotId", top).get("/snapshots/" + child
+                + "/changedblocks").then().statusCode(200).body("ChangedBlocks.BlockIndex", contains(5));
 
         given().auth().oauth2(token(OWNER)).delete("/snapshots/" + base).then().statusCode(200);
         given().auth().oauth2(token(OWNER)).delete("/snapshots/" + middle).then().statusCode(200);
@@ -348,7 +365,8 @@ class SnapshotsFromVolumesTest {
         String chain = "('" + base + "', '" + middle + "', '" + top + "')";
         assertEquals(List.of("0"), rows("select (select count(*) from snapshot_block where snapshot_id in " + chain
                 + ") + (select count(*) from retained_block_map where snapshot_id in " + chain
-                + ") + (select count(*) from block_map_layer where snapshot_id in " + chain + ")"),
+                + ") + (select count(*) from block_map_layer where snapshot_id in " + chain
+                + ") + (select count(*) from packed_block_map where snapshot_id in " + chain + ")"),
                 "the whole chain's maps went with its top layer");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             collect();

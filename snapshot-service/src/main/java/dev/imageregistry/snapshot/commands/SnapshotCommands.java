@@ -19,9 +19,11 @@ import dev.imageregistry.platform.events.EventEnvelope;
 import dev.imageregistry.platform.idempotency.ClientTokens;
 import dev.imageregistry.platform.outbox.EventStore;
 import dev.imageregistry.snapshot.domain.BlockChecksum;
+import dev.imageregistry.snapshot.domain.BlockMap;
 import dev.imageregistry.snapshot.domain.BlockMapLifetime;
 import dev.imageregistry.snapshot.domain.CompleteSnapshot;
 import dev.imageregistry.snapshot.domain.CopySnapshot;
+import dev.imageregistry.snapshot.domain.PackedBlockMap;
 import dev.imageregistry.snapshot.domain.Snapshot;
 import dev.imageregistry.snapshot.domain.SnapshotCopy;
 import dev.imageregistry.snapshot.domain.SnapshotEvent;
@@ -147,9 +149,13 @@ public class SnapshotCommands {
                 : CompleteSnapshot.of(request.changedBlocksCount(), request.checksum(), request.checksumAlgorithm(),
                         request.checksumAggregationMethod());
         Snapshot snapshot = load(snapshotId);
-        List<SnapshotEvent> decided = snapshot.complete(caller, command, () -> maps.load(snapshotId), now());
+        BlockMap[] loaded = new BlockMap[1];
+        List<SnapshotEvent> decided = snapshot.complete(caller, command, () -> loaded[0] = maps.load(snapshotId), now());
         record(snapshot, decided, null);
         SnapshotEvent last = decided.get(decided.size() - 1);
+        if (last instanceof SnapshotCompleted && loaded[0] != null) {
+            maps.pack(snapshotId, PackedBlockMap.of(loaded[0]));
+        }
         return new CompletionStatus(last instanceof SnapshotCompleted ? "completed" : "error");
     }
 
@@ -258,6 +264,7 @@ public class SnapshotCommands {
         }
         blocks.recordStored(map.stream().map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
         maps.recordOwn(snapshotId, map);
+        maps.pack(snapshotId, PackedBlockMap.of(map));
     }
 
     /**
@@ -278,8 +285,9 @@ public class SnapshotCommands {
         BlockMapLifetime baseMap = base == null ? BlockMapLifetime.DISCARDED
                 : base.state() == SnapshotState.DELETED ? retainedMaps.lifetimeOfDeleted(baseId) : BlockMapLifetime.LIVE;
         Snapshot existing = Snapshot.fold(events.load(taken.snapshotId()));
+        PackedBlockMap[] whole = new PackedBlockMap[1];
         List<SnapshotEvent> decided = Snapshot.takenFromVolume(existing, taken, base, baseMap,
-                written -> maps.overlaidOn(baseId, written), this::notInBucket, now);
+                written -> (whole[0] = maps.packed(baseId).overlaid(written)).summary(), this::notInBucket, now);
         if (decided.isEmpty()) {
             return;
         }
@@ -292,7 +300,7 @@ public class SnapshotCommands {
         if (decided.get(decided.size() - 1) instanceof SnapshotCompleted) {
             blocks.recordStored(taken.writtenBlocks().stream()
                     .map(b -> BlockChecksum.fromBase64(b.checksum()).hex()).toList());
-            maps.layOver(taken.snapshotId(), baseId, taken.writtenBlocks());
+            maps.layOver(taken.snapshotId(), baseId, taken.writtenBlocks(), whole[0]);
         }
     }
 

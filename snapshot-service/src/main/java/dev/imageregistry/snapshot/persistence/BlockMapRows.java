@@ -1,5 +1,7 @@
 package dev.imageregistry.snapshot.persistence;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.imageregistry.platform.persistence.Jdbc;
 import dev.imageregistry.snapshot.domain.BlockChecksum;
 import dev.imageregistry.snapshot.domain.BlockMap;
+import dev.imageregistry.snapshot.domain.PackedBlockMap;
 import dev.imageregistry.snapshot.domain.SnapshotEvent.MappedBlock;
 
 /**
@@ -145,6 +148,7 @@ public class BlockMapRows {
     public Optional<String> discard(String snapshotId) {
         jdbc.update("delete from snapshot_block where snapshot_id = ?", snapshotId);
         jdbc.update("delete from retained_block_map where snapshot_id = ?", snapshotId);
+        jdbc.update("delete from packed_block_map where snapshot_id = ?", snapshotId);
         return jdbc.one("delete from block_map_layer where snapshot_id = ? returning base_snapshot_id",
                 rs -> rs.getString(1), snapshotId);
     }
@@ -159,22 +163,38 @@ public class BlockMapRows {
     }
 
     /**
-     * The count and LINEAR checksum of the base's resolved map with {@code written} (index order) laid over it,
-     * computed by the database: the 131,072 entries of a 64 GiB base never leave it.
+     * The whole resolved map of a snapshot, packed: as stored beside its rows when its map was made, else (a map made
+     * before maps were packed, or an image's snapshot copied here) resolved from its rows once and stored for the next
+     * time. Two bakes of one base may both resolve it; the first to commit stores it.
      */
-    public BlockMap.Summary overlaidOn(String baseSnapshotId, List<MappedBlock> written) {
-        return jdbc.one(LAYERS + ", written(block_index, checksum) as (select * from unnest(?::int[], ?::text[])), "
-                + "merged as (select coalesce(w.block_index, b.block_index) as block_index, "
-                + "coalesce(w.checksum, b.checksum) as checksum from " + resolved("layer") + " b "
-                + "full join written w on w.block_index = b.block_index) "
-                + "select count(*), sha256(coalesce(string_agg(decode(checksum, 'hex'), ''::bytea order by block_index), "
-                + "''::bytea)) from merged", rs -> new BlockMap.Summary(rs.getLong(1), new BlockChecksum(rs.getBytes(2))),
-                baseSnapshotId, indexes(written), hexes(written)).orElseThrow();
+    public PackedBlockMap packed(String snapshotId) {
+        return jdbc.one("select entries from packed_block_map where snapshot_id = ?",
+                rs -> PackedBlockMap.of(rs.getBytes(1)), snapshotId).orElseGet(() -> {
+                    ByteArrayOutputStream entries = new ByteArrayOutputStream();
+                    jdbc.forEach(LAYERS + "select m.block_index, decode(m.checksum, 'hex') from " + resolved("layer")
+                            + " m order by m.block_index", 10_000, rs -> {
+                                entries.writeBytes(ByteBuffer.allocate(Integer.BYTES).putInt(rs.getInt(1)).array());
+                                entries.writeBytes(rs.getBytes(2));
+                            }, snapshotId);
+                    PackedBlockMap resolved = PackedBlockMap.of(entries.toByteArray());
+                    pack(snapshotId, resolved);
+                    return resolved;
+                });
     }
 
-    /** A map taken from a volume: the written blocks (index order) as a layer over the base's map. */
-    public void layOver(String snapshotId, String baseSnapshotId, List<MappedBlock> written) {
+    /** Stores the snapshot's whole map packed (what a layer over it is computed from). */
+    public void pack(String snapshotId, PackedBlockMap map) {
+        jdbc.update("insert into packed_block_map (snapshot_id, entries) values (?, ?) on conflict do nothing",
+                snapshotId, map.bytes());
+    }
+
+    /**
+     * A map taken from a volume: the written blocks (index order) as a layer over the base's map, and the whole map
+     * they resolve to, packed (a snapshot of a volume made from this one starts from it).
+     */
+    public void layOver(String snapshotId, String baseSnapshotId, List<MappedBlock> written, PackedBlockMap whole) {
         recordOwn(snapshotId, written);
+        pack(snapshotId, whole);
         jdbc.update("insert into block_map_layer (snapshot_id, base_snapshot_id) values (?, ?)", snapshotId,
                 baseSnapshotId);
     }

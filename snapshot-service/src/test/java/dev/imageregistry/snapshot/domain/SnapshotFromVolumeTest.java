@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
@@ -185,13 +184,9 @@ class SnapshotFromVolumeTest {
         throw new AssertionError("the base map is read only when the snapshot can be made");
     }
 
-    /** What the database resolves: BASE_MAP with the written blocks over it (the wiring tests check the SQL). */
+    /** What the service computes from the base's packed map (the wiring tests check that it is stored and read). */
     private static BlockMap.Summary overBase(List<MappedBlock> written) {
-        TreeMap<Integer, String> full = new TreeMap<>();
-        BASE_MAP.mapped().forEach(block -> full.put(block.index(), block.checksum()));
-        written.forEach(block -> full.put(block.index(), block.checksum()));
-        List<MappedBlock> blocks = full.entrySet().stream().map(e -> new MappedBlock(e.getKey(), e.getValue())).toList();
-        return new BlockMap.Summary(blocks.size(), BlockMapParts.mapChecksum(blocks));
+        return PackedBlockMap.of(BASE_MAP).overlaid(written).summary();
     }
 
     private static Entry entry(int index, long seed, boolean changed) {
