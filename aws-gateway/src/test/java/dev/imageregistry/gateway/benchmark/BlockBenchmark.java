@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -31,10 +32,6 @@ import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The issue's target for EBS direct: PutSnapshotBlock through the Region's AWS endpoint reaches at least 0.8 of
@@ -47,15 +44,19 @@ import io.quarkus.test.junit.QuarkusTest;
  * request signed by the AWS SDK's own signer inside the measured time, with {@code UNSIGNED-PAYLOAD} as botocore and
  * the aws CLI sign it. Every answer must be 201 with the block's checksum; anything else is counted and printed.
  * Phases: warm-up of both paths, then direct, gateway, direct again (the gateway against the mean of the two).
- * Options: {@code -Dbenchmark.blocks.threads} [8], {@code .count} [800 blocks per phase], {@code .warmup} [800].
+ * Options: {@code -Dbenchmark.blocks.threads} [8], {@code .count} [1,600 blocks per phase], {@code .warmup} [3,000].
+ *
+ * <p>The gateway is its own process from its packaged jar, as deployed ({@link BlockBenchmarkRegion}): this JVM holds
+ * the clients (and local-infra's broker), so the gateway's JIT, GC and event loops share nothing with them but the
+ * machine's cores. Each phase also prints where the machine's CPU went, per block and per process (from /proc), and
+ * with {@code -Dbenchmark.profile=true} the gateway phase is recorded by JFR in the gateway's process
+ * ({@code target/gateway-blocks.jfr}) and summarised ({@link Profiler}).
  */
-@QuarkusTest
-@WithTestResource(BlockBenchmarkRegion.class)
 @EnabledIfSystemProperty(named = "benchmark.blocks", matches = "true")
 class BlockBenchmark {
     private static final int THREADS = Integer.getInteger("benchmark.blocks.threads", 8);
-    private static final int COUNT = Integer.getInteger("benchmark.blocks.count", 800);
-    private static final int WARMUP = Integer.getInteger("benchmark.blocks.warmup", 800);
+    private static final int COUNT = Integer.getInteger("benchmark.blocks.count", 1_600);
+    private static final int WARMUP = Integer.getInteger("benchmark.blocks.warmup", 3_000);
     private static final int BLOCK_SIZE = 524_288;
     private static final Pattern SNAPSHOT_ID = Pattern.compile("\"SnapshotId\"\\s*:\\s*\"(snap-[0-9a-f]+)\"");
 
@@ -64,18 +65,30 @@ class BlockBenchmark {
     private final byte[] block = new byte[BLOCK_SIZE];
     private String checksum;
     private final List<String> report = new ArrayList<>();
+    private static BlockBenchmarkRegion region;
 
-    @TestHTTPResource("/")
-    URI gateway;
+    @BeforeAll
+    static void startRegion() {
+        region = BlockBenchmarkRegion.start();
+    }
+
+    @AfterAll
+    static void stopRegion() {
+        if (region != null) {
+            region.close();
+        }
+    }
 
     @Test
     void putSnapshotBlockThroughTheGatewayAgainstStraightToTheSnapshotService() throws Exception {
         new Random(512).nextBytes(block);
         checksum = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(block));
-        String direct = ConfigProvider.getConfig().getValue("benchmark.snapshot-url", String.class);
-        String token = ConfigProvider.getConfig().getValue("benchmark.token", String.class);
-        String endpoint = "http://127.0.0.1:" + gateway.getPort();
-        line("PutSnapshotBlock, %d clients, %d blocks of 512 KiB per phase (%s)", THREADS, COUNT, Runtime.version());
+        String direct = region.snapshotUrl();
+        String token = region.token();
+        String endpoint = region.gatewayUrl();
+        line("PutSnapshotBlock, %d clients, %d blocks of 512 KiB per phase, %d warm-up blocks per path (%s), %s UTC, "
+                + "load %.2f, %d cores", THREADS, COUNT, WARMUP, Runtime.version(),
+                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), Cpu.loadAverage(), Cpu.cores());
 
         run("warm-up gateway", new Path(endpoint, null), direct, token, WARMUP);
         run("warm-up direct", new Path(direct, token), direct, token, WARMUP);
@@ -83,7 +96,8 @@ class BlockBenchmark {
         double through = run("gateway", new Path(endpoint, null), direct, token, COUNT);
         double second = run("direct again", new Path(direct, token), direct, token, COUNT);
         double ratio = through / ((first + second) / 2);
-        line("gateway / direct = %.3f (target >= 0.8): %s", ratio, ratio >= 0.8 ? "met" : "NOT met");
+        line("gateway / direct = %.3f (target >= 0.8): %s; load %.2f at the end", ratio, ratio >= 0.8 ? "met" : "NOT met",
+                Cpu.loadAverage());
         Files.write(java.nio.file.Path.of("target", "benchmark-blocks.txt"), report, StandardCharsets.UTF_8);
     }
 
@@ -100,6 +114,11 @@ class BlockBenchmark {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger wrong = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        boolean profiled = Profiler.ENABLED && phase.equals("gateway");
+        if (profiled) {
+            jcmd("JFR.start", "name=blocks", "settings=profile");
+        }
+        Usage before = Usage.now();
         long start = System.nanoTime();
         List<Future<?>> clients = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
@@ -122,10 +141,21 @@ class BlockBenchmark {
             done.get();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        Usage used = Usage.now().minus(before);
         pool.shutdown();
         double rate = blocks / seconds;
         line("%-16s %8.1f blocks/s %8.1f MB/s  (%d blocks in %.2f s, %d wrong)", phase, rate,
                 rate * BLOCK_SIZE / 1e6, blocks, seconds, wrong.get());
+        line("  CPU ms per block: machine %.2f = gateway %.2f (JIT %.2f, GC %.2f) + snapshot-service %.2f (JIT %.2f) + "
+                + "test JVM %.2f (JIT %.2f) + PostgreSQL %.2f + other %.2f", used.machine / 1e6 / blocks,
+                used.gateway / 1e6 / blocks, used.gatewayJit / 1e6 / blocks, used.gatewayGc / 1e6 / blocks,
+                used.snapshot / 1e6 / blocks, used.snapshotJit / 1e6 / blocks, used.test / 1e6 / blocks,
+                used.testJit / 1e6 / blocks, used.postgres / 1e6 / blocks, used.other() / 1e6 / blocks);
+        if (profiled) {
+            java.nio.file.Path file = java.nio.file.Path.of("target", "gateway-blocks.jfr").toAbsolutePath();
+            jcmd("JFR.stop", "name=blocks", "filename=" + file);
+            Profiler.summarise("the gateway phase", file, text -> line("%s", text));
+        }
         return rate;
     }
 
@@ -159,6 +189,46 @@ class BlockBenchmark {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * CPU used so far, in nanoseconds: the machine's busy time, the gateway's and snapshot-service's processes (their
+     * JIT compilers and GC apart), this JVM (clients and broker; its JIT apart) and PostgreSQL; "other" is the rest
+     * (the S3 server, the kernel's own work, and whatever else runs on the machine).
+     */
+    private record Usage(long machine, long gateway, long gatewayJit, long gatewayGc, long snapshot, long snapshotJit,
+            long test, long testJit, long postgres) {
+        static Usage now() {
+            long self = ProcessHandle.current().pid();
+            return new Usage(Cpu.machineBusyNanos(), Cpu.processNanos(region.gatewayPid()),
+                    Cpu.threadNanos(region.gatewayPid(), Cpu::isJitThread),
+                    Cpu.threadNanos(region.gatewayPid(), Cpu::isGcOrVmThread),
+                    Cpu.processNanos(region.snapshotServicePid()),
+                    Cpu.threadNanos(region.snapshotServicePid(), Cpu::isJitThread), Cpu.processNanos(self),
+                    Cpu.threadNanos(self, Cpu::isJitThread), Cpu.postgresNanos(region.postgresPidFile()));
+        }
+
+        Usage minus(Usage before) {
+            return new Usage(machine - before.machine, gateway - before.gateway, gatewayJit - before.gatewayJit,
+                    gatewayGc - before.gatewayGc, snapshot - before.snapshot, snapshotJit - before.snapshotJit,
+                    test - before.test, testJit - before.testJit, postgres - before.postgres);
+        }
+
+        long other() {
+            return Math.max(0, machine - gateway - snapshot - test - postgres);
+        }
+    }
+
+    /** A diagnostic command to the gateway's process (JFR.start, JFR.stop). */
+    private static void jcmd(String... command) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                .toString(), String.valueOf(region.gatewayPid())));
+        line.addAll(List.of(command));
+        Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (jcmd.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", line) + ": " + out);
         }
     }
 

@@ -12,82 +12,113 @@ import java.util.Map;
 import dev.imageregistry.infra.AccountTokens;
 import dev.imageregistry.infra.FreePort;
 import dev.imageregistry.infra.RegionTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
- * The Region of {@link BlockBenchmark}: a real broker, PostgreSQL and S3 server (local-infra), the snapshot-service as
- * its own process from its packaged jar, configured as the local stack configures it, and the gateway's configuration
- * pointing at it. Like {@link BenchmarkRegion}, what the benchmark needs is passed as {@code benchmark.*} entries.
+ * The Region of {@link BlockBenchmark}, as deployed: a real broker, PostgreSQL and S3 server (local-infra), and the
+ * snapshot-service and the gateway each as its own process from its packaged jar ({@link PackagedService}),
+ * configured as the local stack (deploy/local) configures them. The broker is the one piece left in the benchmark's
+ * JVM (local-infra runs it in the JVM that starts it, as the local stack's own JVM does); PostgreSQL and the S3 server
+ * are processes of their own.
  */
-public class BlockBenchmarkRegion implements QuarkusTestResourceLifecycleManager {
+final class BlockBenchmarkRegion implements AutoCloseable {
     static final String ACCOUNT = "111111111111";
     static final String ACCESS_KEY_ID = "AKIABLOCKBENCHMARK01";
     static final String SECRET = "block/benchmark/secret/block/benchmark/0";
-    private static final String JVM = System.getProperty("benchmark.snapshot.jvm", "-Xmx512m");
+    private static final String SNAPSHOT_JVM = System.getProperty("benchmark.snapshot.jvm", "-Xmx512m");
+    /** The local stack's JVM for the gateway (LocalStack.HEAPS and ServiceProcess's options). */
+    private static final String GATEWAY_JVM = System.getProperty("benchmark.gateway.jvm",
+            "-Xmx128m -Xss512k -XX:+UseSerialGC -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=160m");
 
-    private Process service;
-    private Path log;
+    private Process snapshotService;
+    private Process gateway;
+    private String snapshotUrl;
+    private String gatewayUrl;
+    private String token;
+    private Path postgresPidFile;
 
-    @Override
-    public Map<String, String> start() {
+    private BlockBenchmarkRegion() {
+    }
+
+    static BlockBenchmarkRegion start() {
+        BlockBenchmarkRegion started = new BlockBenchmarkRegion();
         try {
-            Path directory = Path.of("target", "block-benchmark").toAbsolutePath();
-            Files.createDirectories(directory);
-            RegionTestResource.Region region = RegionTestResource.region();
-            region.kafka().createTopics(List.of("image-events", "snapshot-events", "copy-events", "instance-events"), 3);
-            AccountTokens tokens = AccountTokens.loadOrCreate(directory.resolve("identity"));
-            Path keys = directory.resolve("access-keys.json");
-            Files.writeString(keys, "{\"AccessKeys\":[{\"AccessKeyId\":\"" + ACCESS_KEY_ID + "\",\"SecretAccessKey\":\""
-                    + SECRET + "\",\"Account\":\"" + ACCOUNT + "\",\"UserName\":\"bench\"}]}");
-
-            int port = FreePort.next();
-            log = Path.of("target", "block-benchmark-snapshot-service.log").toAbsolutePath();
-            service = PackagedService.start("snapshot-service", JVM, directory, log, port, region,
-                    region.postgres().database("snapshot"), Map.of("S3_ENDPOINT", region.s3().endpoint(),
-                            "S3_ACCESS_KEY", region.s3().accessKey(), "S3_SECRET_KEY", region.s3().secretKey(),
-                            "S3_BUCKET", "blocks"));
-            String url = "http://127.0.0.1:" + port;
-
-            Map<String, String> config = new HashMap<>();
-            config.put("gateway.region", "us-east-1");
-            config.put("gateway.regions", "us-east-1=http://127.0.0.1:" + FreePort.next());
-            for (String other : List.of("registry", "snapshot", "launch", "replicator")) {
-                config.put("gateway.services." + other, url);
-            }
-            config.put("gateway.access-keys-file", keys.toString());
-            config.put("smallrye.jwt.sign.key.location", directory.resolve("identity/token-signing.key").toString());
-            config.put("smallrye.jwt.new-token.issuer", AccountTokens.ISSUER);
-            config.put("quarkus.http.test-port", "0");
-            config.put("quarkus.http.host", "127.0.0.1");
-            for (String limit : List.of("describe", "mutate", "launch", "blocks")) {
-                config.put("gateway.limits.accounts.\"" + ACCOUNT + "\"." + limit + ".bucket", "1e9");
-                config.put("gateway.limits.accounts.\"" + ACCOUNT + "\"." + limit + ".per-second", "1e9");
-            }
-            config.put("benchmark.snapshot-url", url);
-            config.put("benchmark.snapshot-pid", String.valueOf(service.pid()));
-            config.put("benchmark.token", tokens.token(ACCOUNT, Duration.ofHours(2)));
-            // The other benchmarks' test classes are beans of the same application, and Quarkus checks every
-            // @ConfigProperty they inject when it starts: their entries must exist (unused here).
-            for (String unused : List.of("access-key-id", "secret-access-key", "registry-url", "registry-pid", "kafka",
-                    "postgres-pid-file", "victim-token", "victim.access-key-id", "victim.secret-access-key",
-                    "flooder.access-key-id", "flooder.secret-access-key", "free-flooder.access-key-id",
-                    "free-flooder.secret-access-key")) {
-                config.putIfAbsent("benchmark." + unused, unused.endsWith("pid") ? "0" : "-");
-            }
-            return config;
+            started.startAll();
+            return started;
         } catch (IOException e) {
-            stop();
+            started.close();
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            stop();
+            started.close();
             throw e;
         }
     }
 
-    @Override
-    public void stop() {
-        PackagedService.stop(service);
+    private void startAll() throws IOException {
+        Path directory = Path.of("target", "block-benchmark").toAbsolutePath();
+        Files.createDirectories(directory);
+        RegionTestResource.Region region = RegionTestResource.region();
+        region.kafka().createTopics(List.of("image-events", "snapshot-events", "copy-events", "instance-events"), 3);
+        postgresPidFile = region.directory().resolve("postgres/postmaster.pid");
+        AccountTokens tokens = AccountTokens.loadOrCreate(directory.resolve("identity"));
+        token = tokens.token(ACCOUNT, Duration.ofHours(2));
+        Path keys = directory.resolve("access-keys.json");
+        Files.writeString(keys, "{\"AccessKeys\":[{\"AccessKeyId\":\"" + ACCESS_KEY_ID + "\",\"SecretAccessKey\":\""
+                + SECRET + "\",\"Account\":\"" + ACCOUNT + "\",\"UserName\":\"bench\"}]}");
+
+        int snapshotPort = FreePort.next();
+        snapshotService = PackagedService.start("snapshot-service", SNAPSHOT_JVM, directory,
+                Path.of("target", "block-benchmark-snapshot-service.log").toAbsolutePath(), snapshotPort, region,
+                region.postgres().database("snapshot"), Map.of("S3_ENDPOINT", region.s3().endpoint(),
+                        "S3_ACCESS_KEY", region.s3().accessKey(), "S3_SECRET_KEY", region.s3().secretKey(),
+                        "S3_BUCKET", "blocks"));
+        snapshotUrl = "http://127.0.0.1:" + snapshotPort;
+
+        // The gateway's environment as LocalStack gives it: the Region's services (only the snapshot-service is
+        // asked here), every Region's gateway (this one), the access keys, the aliases and the token-signing key.
+        // Its request limits are its defaults (1,000 block calls a second per account), above what two cores reach.
+        int gatewayPort = FreePort.next();
+        gatewayUrl = "http://127.0.0.1:" + gatewayPort;
+        Map<String, String> env = new HashMap<>();
+        for (String service : List.of("REGISTRY_URL", "SNAPSHOT_URL", "LAUNCH_URL", "REPLICATOR_URL")) {
+            env.put(service, snapshotUrl);
+        }
+        env.put("GATEWAY_REGIONS", "us-east-1=" + gatewayUrl);
+        env.put("GATEWAY_ACCESS_KEYS_FILE", keys.toString());
+        env.put("GATEWAY_ACCOUNT_ALIASES", "amazon=" + ACCOUNT);
+        env.put("TOKEN_SIGNING_KEY_LOCATION", directory.resolve("identity/token-signing.key").toString());
+        gateway = PackagedService.start("aws-gateway", GATEWAY_JVM, directory,
+                Path.of("target", "block-benchmark-gateway.log").toAbsolutePath(), gatewayPort, env);
     }
 
+    String snapshotUrl() {
+        return snapshotUrl;
+    }
 
+    String gatewayUrl() {
+        return gatewayUrl;
+    }
+
+    /** The account's bearer token for the direct path (and StartSnapshot). */
+    String token() {
+        return token;
+    }
+
+    long gatewayPid() {
+        return gateway.pid();
+    }
+
+    long snapshotServicePid() {
+        return snapshotService.pid();
+    }
+
+    Path postgresPidFile() {
+        return postgresPidFile;
+    }
+
+    /** The two services; the broker, PostgreSQL and the S3 server are local-infra's, stopped with the JVM. */
+    @Override
+    public void close() {
+        PackagedService.stop(gateway);
+        PackagedService.stop(snapshotService);
+    }
 }

@@ -182,6 +182,32 @@ final class Cpu {
         }
     }
 
+    /** CPU of a whole process so far (all its threads), in nanoseconds; 0 once it is gone. */
+    static long processNanos(long pid) {
+        return processTicks(pid, false) * NANOS_PER_TICK;
+    }
+
+    /** CPU so far of a process's threads whose (15-character) names {@code names} accepts, in nanoseconds. */
+    static long threadNanos(long pid, java.util.function.Predicate<String> names) {
+        long[] ticks = {0};
+        forEachThread(pid, (tid, name, threadTicks) -> {
+            if (names.test(name)) {
+                ticks[0] += threadTicks;
+            }
+        });
+        return ticks[0] * NANOS_PER_TICK;
+    }
+
+    /** CPU so far of the PostgreSQL server whose postmaster.pid this is, with its backends, in nanoseconds. */
+    static long postgresNanos(Path postgresPidFile) {
+        return new Cpu(0, postgresPidFile).postgresTicks() * NANOS_PER_TICK;
+    }
+
+    /** Busy core-nanoseconds of the whole machine since boot. */
+    static long machineBusyNanos() {
+        return machine()[0] * NANOS_PER_TICK;
+    }
+
     /** The kernel's USER_HZ (100 on every Linux one is likely to meet). */
     private static long clockTicks() {
         try {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,7 @@ final class PackagedService {
         Path source = Path.of(root, service, "target", "quarkus-app").toAbsolutePath().normalize();
         if (!Files.isRegularFile(source.resolve("quarkus-run.jar"))) {
             throw new IllegalStateException(source.resolve("quarkus-run.jar") + " is missing: build it first with "
-                    + "./mvnw -B -q -o install -DskipTests -pl " + service + " -am");
+                    + "./mvnw -B -q -o package -DskipTests -pl " + service + " -am");
         }
         Path target = directory.resolve(service + "-app");
         try (Stream<Path> files = Files.walk(source)) {
@@ -58,15 +59,7 @@ final class PackagedService {
      */
     static Process start(String service, String jvm, Path directory, Path log, int port,
             RegionTestResource.Region region, String database, Map<String, String> extra) throws IOException {
-        Path app = copyOfApp(service, directory);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(jvm.trim().split("\\s+")));
-        command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-jar", app.resolve("quarkus-run.jar").toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-        Map<String, String> env = builder.environment();
-        env.put("HTTP_PORT", String.valueOf(port));
-        env.put("REGION", "us-east-1");
+        Map<String, String> env = new HashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", region.kafka().bootstrapServers());
         env.put("DB_URL", database);
         env.put("DB_USER", PostgresServer.USER);
@@ -78,6 +71,26 @@ final class PackagedService {
             env.put("IMAGEREGISTRY_LIMIT_" + limit + "_PER_SECOND", "1e9");
         }
         env.putAll(extra);
+        return start(service, jvm, directory, log, port, env);
+    }
+
+    /**
+     * Starts {@code service} from a copy of its packaged application on {@code port}, in us-east-1, with
+     * {@code environment} and nothing else; killed with the JVM if the benchmark does not stop it, and returned once
+     * ready.
+     */
+    static Process start(String service, String jvm, Path directory, Path log, int port, Map<String, String> environment)
+            throws IOException {
+        Path app = copyOfApp(service, directory);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(jvm.trim().split("\\s+")));
+        command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-jar", app.resolve("quarkus-run.jar").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("HTTP_PORT", String.valueOf(port));
+        env.put("REGION", "us-east-1");
+        env.putAll(environment);
         Process process = builder.start();
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "benchmark-" + service + "-kill"));
         awaitReady(service, process, "http://127.0.0.1:" + port, Duration.ofMinutes(3), log);

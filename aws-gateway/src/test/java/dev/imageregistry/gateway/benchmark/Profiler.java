@@ -64,7 +64,7 @@ final class Profiler {
         try {
             recording.dump(file);
             recording.close();
-            summarise(file, line);
+            summarise(phase, file, line);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -106,7 +106,8 @@ final class Profiler {
         {"Netty event loop, buffers, socket I/O", "io.netty", "sun.nio.ch"},
     };
 
-    private void summarise(Path file, Consumer<String> line) throws IOException {
+    /** The summary of a recording made here or of another process's (the packaged gateway's, by jcmd). */
+    static void summarise(String phase, Path file, Consumer<String> line) throws IOException {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> own = new HashMap<>();
         Map<String, Integer> categories = new java.util.LinkedHashMap<>();
