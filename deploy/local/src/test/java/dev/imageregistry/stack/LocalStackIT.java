@@ -283,6 +283,40 @@ class LocalStackIT {
         }
     }
 
+    /**
+     * Issue #17's drill: one process at a time is killed with SIGKILL under load and restarted by the stack; nothing
+     * any client was told is lost (FaultDrill). The test command kills the east Region's registry, launch-service
+     * and snapshot-service; {@code -Dfaults=all} kills each of the ten processes. Then an image's events are delivered
+     * twice.
+     */
+    @Test
+    @Order(7)
+    void nothingIsLostWhenAProcessIsKilled() throws Exception {
+        Map<String, String> tokens = tokens();
+        String snapshot = upload(east, tokens.get("TOKEN_A"), sparseDisk(work.resolve("drill.raw"), 8, 4, new Random(7)));
+        FaultDrill drill = new FaultDrill(stack.toHandle(), portBase, kafkaByRegion(read(dataDir.resolve("run-1.out"))),
+                tokens, snapshot);
+        List<String> regions = List.of("us-east-1", "eu-west-1");
+        List<String> processes = new ArrayList<>(LocalStack.SERVICES);
+        processes.add(LocalStack.GATEWAY);
+        List<String[]> cases = new ArrayList<>();
+        if ("all".equals(System.getProperty("faults"))) {
+            regions.forEach(region -> processes.forEach(service -> cases.add(new String[] { region, service })));
+        } else {
+            List.of("registry-service", "launch-service", "snapshot-service")
+                    .forEach(service -> cases.add(new String[] { "us-east-1", service }));
+        }
+        List<String> table = new ArrayList<>(FaultDrill.Result.HEADER);
+        for (String[] c : cases) {
+            table.add(drill.kill(c[0], c[1]).row());
+            System.out.println(table.get(table.size() - 1));
+        }
+        table.add(drill.redeliver().row());
+        String report = String.join("\n", table);
+        System.out.println("fault drill:\n" + report);
+        Files.writeString(root().resolve("deploy/local/target/fault-drill.txt"), report + "\n");
+    }
+
     @Test
     @Order(9)
     void aStopSignalStopsEverythingAndTheNextStartResumes() throws Exception {
@@ -428,11 +462,28 @@ class LocalStackIT {
      * as ignored, so it could not send a Ctrl-C the stack would see.
      */
     private static void stop(Process stack, List<ProcessHandle> started, Path output) throws Exception {
+        List<ProcessHandle> running = new ArrayList<>(started);
+        running.addAll(stack.descendants().toList()); // the services the stack restarted since it started
         stack.destroy();
         assertTrue(stack.waitFor(120, TimeUnit.SECONDS), "the stack did not stop on SIGTERM");
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(List.of(), started.stream()
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(List.of(), running.stream()
                 .filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().command().orElse("?")).toList()));
         assertTrue(read(output).contains("[local-stack] stopped"));
+    }
+
+    /** Each Region's Kafka bootstrap servers, as the stack's summary prints them. */
+    private static Map<String, String> kafkaByRegion(String summary) {
+        Map<String, String> kafka = new java.util.LinkedHashMap<>();
+        String region = null;
+        for (String line : summary.split("\n")) {
+            if (line.startsWith("Region ")) {
+                region = line.substring("Region ".length()).trim();
+            } else if (region != null && line.trim().startsWith("kafka ")) {
+                kafka.put(region, line.trim().substring("kafka".length()).trim());
+            }
+        }
+        assertEquals(2, kafka.size(), summary);
+        return kafka;
     }
 
     private Map<String, String> tokens() throws IOException {

@@ -43,6 +43,22 @@ public final class TopicTap implements AutoCloseable {
         return List.copyOf(seen);
     }
 
+    /**
+     * Everything on the topic up to now: polls until every partition has been read to the end it had when called
+     * (a check of a whole history, where {@link #records} gives what one poll brought).
+     */
+    public synchronized List<ConsumerRecord<String, String>> recordsToEnd() {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (ends.entrySet().stream().anyMatch(end -> consumer.position(end.getKey()) < end.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read to the end of " + ends.keySet() + " in 60 s");
+            }
+            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+        }
+        return List.copyOf(seen);
+    }
+
     /** The records whose key is {@code key} (one aggregate's events, in order). */
     public List<ConsumerRecord<String, String>> recordsWithKey(String key) {
         return records().stream().filter(r -> key.equals(r.key())).toList();
