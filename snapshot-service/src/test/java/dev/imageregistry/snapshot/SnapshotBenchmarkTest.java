@@ -110,7 +110,8 @@ class SnapshotBenchmarkTest {
         if (!bucketClient().bucketExists(BucketExistsArgs.builder().bucket(rawBucket).build())) {
             bucketClient().makeBucket(MakeBucketArgs.builder().bucket(rawBucket).build());
         }
-        BlockObjects raw = new BlockObjects(s3.endpoint(), s3.accessKey(), s3.secretKey(), "us-east-1", rawBucket, 64);
+        BlockObjects raw = new BlockObjects(s3.endpoint(), s3.accessKey(), s3.secretKey(), "us-east-1", rawBucket, 64,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         BlockChecksum[] keys = new BlockChecksum[blocks];
         parallel(concurrency, blocks, i -> {
             byte[] data = read(disk, i);
@@ -257,7 +258,8 @@ class SnapshotBenchmarkTest {
         if (!bucketClient().bucketExists(BucketExistsArgs.builder().bucket(rawBucket).build())) {
             bucketClient().makeBucket(MakeBucketArgs.builder().bucket(rawBucket).build());
         }
-        BlockObjects raw = new BlockObjects(s3.endpoint(), s3.accessKey(), s3.secretKey(), "us-east-1", rawBucket, 64);
+        BlockObjects raw = new BlockObjects(s3.endpoint(), s3.accessKey(), s3.secretKey(), "us-east-1", rawBucket, 64,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         BlockChecksum[] keys = new BlockChecksum[blocks];
         double loadBefore = load();
         double[] c0 = cpu(service);

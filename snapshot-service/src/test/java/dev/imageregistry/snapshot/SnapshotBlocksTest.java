@@ -159,6 +159,39 @@ class SnapshotBlocksTest {
         // A wrong ChangedBlocksCount fails the same way (SnapshotTest.aMismatchFailsTheSnapshotItIsNotARefusal).
     }
 
+    /**
+     * A block object whose bytes were changed in the bucket (a disk, an operator) is never served as good data:
+     * GetSnapshotBlock fails with EBS's server error, the corrupt-block counter and the log say so, and once the
+     * object holds its bytes again the block reads as before.
+     */
+    @Test
+    void aBlockObjectCorruptedInTheBucketIsNeverServed() throws Exception {
+        byte[] data = block(311);
+        String id = start(OWNER, 1, null);
+        put(OWNER, id, 0, data);
+        complete(OWNER, id, 1, aggregate(List.of(data)));
+        byte[] damaged = data.clone();
+        damaged[1000] ^= 0x01;
+        overwrite(data, damaged);
+        try {
+            given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks/0").then().statusCode(500)
+                    .header("x-amzn-ErrorType", "InternalServerException")
+                    .body("Message", containsString("failed its SHA-256 check"));
+            given().get("/q/metrics").then().statusCode(200)
+                    .body(matchesRegex("(?s).*imageregistry_blocks_corrupt_total(\\{[^}]*\\})? [1-9].*"));
+        } finally {
+            overwrite(data, data);
+        }
+        assertArrayEquals(data, given().auth().oauth2(token(OWNER)).get("/snapshots/" + id + "/blocks/0").then()
+                .statusCode(200).header("x-amz-Checksum", sha(data)).extract().asByteArray());
+    }
+
+    /** Puts {@code bytes} into the bucket under the object that names {@code content}, as a bad disk would. */
+    private static void overwrite(byte[] content, byte[] bytes) throws Exception {
+        bucketClient().putObject(io.minio.PutObjectArgs.builder().bucket(BUCKET).object("blocks/" + hex(content))
+                .stream(new java.io.ByteArrayInputStream(bytes), bytes.length, -1).build());
+    }
+
     @Test
     void neverWrittenBlocksReadAsZeros() {
         byte[] data = block(301);

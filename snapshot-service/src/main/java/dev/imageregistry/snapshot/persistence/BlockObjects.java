@@ -14,6 +14,8 @@ import org.jboss.logging.Logger;
 import dev.imageregistry.blockstore.BlockHttp;
 import dev.imageregistry.platform.errors.Ec2Exception;
 import dev.imageregistry.snapshot.domain.BlockChecksum;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import io.minio.RemoveObjectArgs;
@@ -48,13 +50,17 @@ public class BlockObjects {
     private final OkHttpClient http;
     private final String bucket;
     private final BlockRequestSigning signing;
+    private final Counter corrupt;
 
     public BlockObjects(@ConfigProperty(name = "quarkus.minio.host") String host,
             @ConfigProperty(name = "quarkus.minio.access-key") String accessKey,
             @ConfigProperty(name = "quarkus.minio.secret-key") String secretKey,
             @ConfigProperty(name = "quarkus.minio.region", defaultValue = "us-east-1") String region,
             @ConfigProperty(name = "imageregistry.blocks.bucket") String bucket,
-            @ConfigProperty(name = "imageregistry.blocks.s3-max-requests", defaultValue = "64") int maxRequests) {
+            @ConfigProperty(name = "imageregistry.blocks.s3-max-requests", defaultValue = "64") int maxRequests,
+            MeterRegistry metrics) {
+        this.corrupt = Counter.builder("imageregistry.blocks.corrupt").description("Block objects read from the "
+                + "bucket whose bytes do not have the SHA-256 that names them (not served)").register(metrics);
         // s3-max-requests (64) in flight, all to the one S3 endpoint; connect 5 s, read and write 30 s.
         this.http = BlockHttp.tuned(maxRequests, maxRequests, Duration.ofSeconds(5), Duration.ofSeconds(30));
         this.s3 = BlockHttp.s3(host, accessKey, secretKey, region, http);
@@ -158,9 +164,27 @@ public class BlockObjects {
             if (n != data.length || in.read() != -1) {
                 throw new IllegalStateException("object " + checksum.objectKey() + " is not one block");
             }
+            verify(checksum, data);
             return data;
+        } catch (Ec2Exception e) {
+            throw e;
         } catch (Exception e) {
             throw unavailable(e);
+        }
+    }
+
+    /**
+     * An object's bytes must have the SHA-256 that names it: a disk or an operator may have changed them since they
+     * were stored. Bad data is never served as good (a client that does not check x-amz-Checksum would take it):
+     * the read fails, the counter and the log say which object, and nothing else changes.
+     */
+    private void verify(BlockChecksum checksum, byte[] data) {
+        if (!BlockChecksum.of(data).matches(checksum)) {
+            corrupt.increment();
+            LOG.errorf("block object %s does not have the SHA-256 that names it: corrupted in the bucket, not served",
+                    checksum.objectKey());
+            throw new Ec2Exception(500, "InternalError", "The stored data of this block failed its SHA-256 check "
+                    + "and is not served; the operator has been told (imageregistry_blocks_corrupt_total).");
         }
     }
 
