@@ -31,7 +31,8 @@ import org.jboss.logging.Logger;
 public final class S3Server implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(S3Server.class);
 
-    private final Process process;
+    private volatile Process process;
+    private final ProcessBuilder command;
     private final String endpoint;
     private final String accessKey;
     private final String secretKey;
@@ -39,15 +40,16 @@ public final class S3Server implements AutoCloseable {
     private final String peerEndpoint;
     private final SelfSignedCertificate peerCertificate;
 
-    private S3Server(Process process, String endpoint, String accessKey, String secretKey, String peerEndpoint,
-            SelfSignedCertificate peerCertificate) {
+    private S3Server(Process process, ProcessBuilder command, String endpoint, String accessKey, String secretKey,
+            String peerEndpoint, SelfSignedCertificate peerCertificate) {
         this.process = process;
+        this.command = command;
         this.endpoint = endpoint;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
         this.peerEndpoint = peerEndpoint;
         this.peerCertificate = peerCertificate;
-        this.reaper = new Thread(process::destroyForcibly, "s3-server-reaper");
+        this.reaper = new Thread(() -> this.process.destroyForcibly(), "s3-server-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
@@ -97,15 +99,15 @@ public final class S3Server implements AutoCloseable {
                 command.addAll(List.of("--properties",
                         write(props, peerAccessKey, peerSecretKey, dataDirectory.resolve("s3proxy-peer.properties"))));
             }
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(dataDirectory.resolve("s3proxy.log").toFile())
-                    .start();
-            S3Server server = new S3Server(process, endpoint, accessKey, secretKey, peerEndpoint, certificate);
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDirectory.resolve("s3proxy.log").toFile()));
+            S3Server server = new S3Server(builder.start(), builder, endpoint, accessKey, secretKey, peerEndpoint,
+                    certificate);
             server.awaitReady();
             LOG.infof("S3 server ready at %s%s in %d ms (pid %d)", endpoint,
                     peers ? " (HTTPS for peers at " + peerEndpoint + ")" : "",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), process.pid());
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), server.pid());
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("the S3 server did not start", e);
@@ -155,6 +157,28 @@ public final class S3Server implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** Completes when the server's process exits (the one running now). */
+    public java.util.concurrent.CompletableFuture<Process> onExit() {
+        return process.onExit();
+    }
+
+    /**
+     * Starts the server again after its process died: the same command, so the same ports, directory and keys
+     * (clients reconnect to the endpoint they had). Returns once it answers.
+     */
+    public synchronized void restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("the S3 server at " + endpoint + " is running");
+        }
+        try {
+            process = command.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the S3 server did not start again", e);
+        }
+        awaitReady();
+        LOG.infof("S3 server at %s started again (pid %d)", endpoint, process.pid());
     }
 
     private void awaitReady() {

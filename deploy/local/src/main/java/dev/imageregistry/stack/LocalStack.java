@@ -11,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -22,8 +20,8 @@ import dev.imageregistry.infra.AwsAccessKeys;
 /**
  * Runs the whole product on one machine for two (or more) Regions: per Region a Kafka broker, a PostgreSQL
  * server and an S3 server, then the four services as separate JVMs. Prints endpoints and demo tokens once
- * every service is ready; a service that dies is restarted (ServiceProcess); Ctrl-C or SIGTERM stops everything it
- * started. State lives under one data directory, so the
+ * every service is ready; a service or S3 server that dies is restarted ({@link Supervisor}); Ctrl-C or SIGTERM
+ * stops everything it started. State lives under one data directory, so the
  * next start resumes where this one stopped.
  *
  * <p>Usage: {@code LocalStack [--data-dir DIR] [--regions us-east-1,eu-west-1] [--port-base 8080]}. Region i's
@@ -49,12 +47,8 @@ public final class LocalStack {
 
     private final List<RegionStack> regions = new ArrayList<>();
     private final List<ServiceProcess> services = new ArrayList<>();
-    /** Restarts the services that die (a daemon thread: it never keeps the stack's JVM alive). */
-    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "local-stack-restarts");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Restarts the services and S3 servers that die. */
+    private final Supervisor supervisor = new Supervisor();
     private AccountTokens tokens;
     private AwsAccessKeys accessKeys;
 
@@ -151,7 +145,8 @@ public final class LocalStack {
         }
         this.tokens = tokens;
         this.accessKeys = keys;
-        services.forEach(service -> service.supervise(restarts));
+        services.forEach(supervisor::watch);
+        regions.forEach(region -> supervisor.watch(region.supervisedS3()));
     }
 
     static String gatewayEndpoint(int portBase, int regionIndex) {
@@ -213,7 +208,7 @@ public final class LocalStack {
 
     void stop() {
         log("stopping services");
-        restarts.shutdownNow();
+        supervisor.close();
         services.forEach(ServiceProcess::stop);
         services.forEach(ServiceProcess::awaitStopped);
         log("stopping infrastructure");

@@ -22,6 +22,27 @@ record RegionStack(String name, KafkaBroker kafka, PostgresServer postgres, S3Se
         return new RegionStack(name, kafka, postgres, s3);
     }
 
+    /** The Region's S3 server as the supervisor restarts it: a child process, over the same directory and port. */
+    Supervisor.Supervised supervisedS3() {
+        return new Supervisor.Supervised() {
+            @Override
+            public String name() {
+                return RegionStack.this.name + "/s3-server";
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Process> onExit() {
+                return s3.onExit();
+            }
+
+            @Override
+            public boolean restartUnlessStopping() {
+                s3.restart();
+                return true; // the supervisor stops before the S3 servers do
+            }
+        };
+    }
+
     void stop() {
         s3.close();
         kafka.close();

@@ -12,21 +12,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One service of one Region, running as its own JVM from its packaged Quarkus application. Supervised as Kubernetes
- * supervises a container: if it exits while the stack runs (a crash, an out-of-memory kill, a {@code kill -9}), it
- * is started again with the same command, after 1 s, doubling to 30 s while it keeps dying within a minute of its
- * start, and a line says so.
+ * One service of one Region, running as its own JVM from its packaged Quarkus application; the stack's
+ * {@link Supervisor} starts it again if it dies.
  */
-final class ServiceProcess {
-    static final Duration FIRST_RESTART = Duration.ofSeconds(1);
-    static final Duration LONGEST_RESTART = Duration.ofSeconds(30);
-    /** Up this long, a service that dies is restarted after {@link #FIRST_RESTART} again. */
-    static final Duration STEADY = Duration.ofSeconds(60);
-
+final class ServiceProcess implements Supervisor.Supervised {
     private final String region;
     private final String service;
     private final int port;
@@ -34,9 +27,6 @@ final class ServiceProcess {
     private final Path log;
     private volatile Process process;
     private volatile boolean stopping;
-    private long startedAt;
-    private Duration nextRestart = FIRST_RESTART;
-    private int restarts;
 
     private ServiceProcess(String region, String service, int port, ProcessBuilder builder, Path log) {
         this.region = region;
@@ -77,53 +67,29 @@ final class ServiceProcess {
     private synchronized void launch() {
         try {
             process = builder.start();
-            startedAt = System.nanoTime();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + service + " of " + region, e);
         }
     }
 
-    /** From now on, an exit that {@link #stop} did not ask for is followed by a restart. */
-    void supervise(ScheduledExecutorService restarts) {
-        Process watched = process;
-        watched.onExit().thenAccept(exited -> {
-            if (stopping) {
-                return;
-            }
-            Duration delay = delayAfter(Duration.ofNanos(System.nanoTime() - startedAt));
-            LocalStack.log(String.format("%s exited with %d after %d s; restarting it in %d s (restart %d)",
-                    name(region, service), exited.exitValue(), Duration.ofNanos(System.nanoTime() - startedAt)
-                            .toSeconds(), delay.toSeconds(), ++this.restarts));
-            restarts.schedule(() -> {
-                try {
-                    if (restartUnlessStopping()) {
-                        supervise(restarts);
-                    }
-                } catch (RuntimeException e) {
-                    LocalStack.log("could not restart " + name(region, service) + ": " + e);
-                }
-            }, delay.toMillis(), TimeUnit.MILLISECONDS);
-        });
+    @Override
+    public String name() {
+        return name(region, service);
+    }
+
+    @Override
+    public CompletableFuture<Process> onExit() {
+        return process.onExit();
     }
 
     /** Synchronized with {@link #stop}: a stop never misses a process that a restart was starting. */
-    private synchronized boolean restartUnlessStopping() {
+    @Override
+    public synchronized boolean restartUnlessStopping() {
         if (stopping) {
             return false;
         }
         launch();
         return true;
-    }
-
-    /** Kubernetes' crash-loop back-off, shortened for one machine: doubling while it dies young. */
-    private synchronized Duration delayAfter(Duration lived) {
-        if (lived.compareTo(STEADY) >= 0) {
-            nextRestart = FIRST_RESTART;
-        }
-        Duration delay = nextRestart;
-        nextRestart = nextRestart.multipliedBy(2).compareTo(LONGEST_RESTART) > 0 ? LONGEST_RESTART
-                : nextRestart.multipliedBy(2);
-        return delay;
     }
 
     String region() {

@@ -36,18 +36,18 @@ import dev.imageregistry.stack.RegionClient.Answer;
  * share them and launch them, one process is killed with SIGKILL; the stack's supervisor starts it again; then every
  * answer the clients got is checked against what the system holds. Per case:
  * <ul>
- * <li>every registration, share and launch that was answered 200 is there (the image available and described,
- * shared with B, the instances described), and a registration refused with an error code (a duplicate name) made
- * nothing;</li>
- * <li>the topics of both Regions are a history: per aggregate, versions 1..n, each version one event (an event
- * sent twice by a relay that died before it noted the send has the same ID: a duplicate the consumers absorb,
- * counted), and each accepted image was registered by exactly one event;</li>
+ * <li>every upload, registration, share and launch that was accepted (2xx) is there (the image described, shared
+ * with B, the instances described, the upload's block read back whole), and a registration refused with an error
+ * code (a duplicate name) made nothing;</li>
+ * <li>the topics of both Regions are a history: per producer and aggregate, versions without a gap, each version one
+ * event (an event sent twice by a relay that died before it noted the send has the same ID: a duplicate the
+ * consumers absorb, counted), and each accepted image was registered by exactly one event;</li>
  * <li>the registry's image view equals its rebuild from the topic.</li>
  * </ul>
  * A call whose connection was refused reached nothing; one whose connection broke after it was sent has an unknown
  * outcome (counted, not checked: EC2's RegisterImage has no client token to ask again with).
  */
-final class FaultDrill {
+final class FaultDrill implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final List<String> TOPICS = List.of("image-events", "snapshot-events", "instance-events",
@@ -69,14 +69,16 @@ final class FaultDrill {
     private final RegionClient east;
     private final int portBase;
     private final Map<String, String> kafkaByRegion;
+    private final Map<String, String> s3ByRegion;
     private final String a;
     private final String b;
     private final String operator;
-    private final String snapshotId;
     private final Map<String, String> tokens;
+    /** One reader per Region and topic for the whole drill: each check reads only what is new since the last. */
+    private final Map<String, TopicTap> taps = new HashMap<>();
 
     FaultDrill(ProcessHandle stack, int portBase, Map<String, String> kafkaByRegion, Map<String, String> tokens,
-            String snapshotId) {
+            Map<String, String> s3ByRegion) {
         this.stack = stack;
         this.portBase = portBase;
         this.east = new RegionClient(portBase);
@@ -84,37 +86,49 @@ final class FaultDrill {
         this.a = tokens.get("TOKEN_A");
         this.b = tokens.get("TOKEN_B");
         this.operator = tokens.get("TOKEN_OPERATOR");
-        this.snapshotId = snapshotId;
+        this.s3ByRegion = s3ByRegion;
         this.tokens = tokens;
     }
 
     /** Kills {@code region}'s {@code service} under load, waits for its restart, and checks everything. */
     Result kill(String region, String service) throws Exception {
-        String name = ServiceProcess.name(region, service);
+        String argument = "-Dimage-registry.process=" + ServiceProcess.name(region, service);
+        return kill(ServiceProcess.name(region, service), args -> args.contains(argument), () -> ready(region, service));
+    }
+
+    /** Kills {@code region}'s S3 server (a child process of the stack) under load: every object must survive. */
+    Result killS3(String region) throws Exception {
+        String properties = "/regions/" + region + "/s3/s3proxy.properties";
+        return kill(region + "/s3-server", args -> args.stream().anyMatch(arg -> arg.endsWith(properties)),
+                () -> answers(s3ByRegion.get(region) + "/"));
+    }
+
+    private Result kill(String name, java.util.function.Predicate<List<String>> commandLine,
+            java.util.function.BooleanSupplier ready) throws Exception {
         Load load = new Load(name.replaceAll("[^a-z0-9]", "-"));
         load.start(2);
-        load.awaitAccepted(6);
-        ProcessHandle victim = process(name);
+        load.awaitAccepted(8);
+        ProcessHandle victim = process(name, commandLine);
         long killed = System.nanoTime();
         victim.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no offset commit
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            ProcessHandle now = processOrNull(name);
-            return now != null && now.pid() != victim.pid() && ready(region, service);
+            ProcessHandle now = processOrNull(commandLine);
+            return now != null && now.pid() != victim.pid() && ready.getAsBoolean();
         });
         long recovered = (System.nanoTime() - killed) / 1_000_000;
         System.out.println("fault drill, " + name + " restarted after " + recovered + " ms");
-        load.awaitAccepted(load.accepted() + 6);
+        load.awaitAccepted(load.accepted() + 8);
         load.stop();
         checkAnswers(load);
         int[][] events = new int[1][];
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> events[0] = checkTopics(load.images));
         checkRebuild();
-        checkBlocks();
+        checkBlocks(load);
         load.unknowns.forEach(why -> System.out.println("fault drill, " + name + ": an unknown outcome: " + why));
+        System.out.println("fault drill, " + name + ": refusals " + new java.util.TreeMap<>(load.refusals));
         return new Result("SIGKILL of " + name, recovered, load.accepted(), load.refused.get(), load.throttled.get(),
-                load.unreached.get(),
-                load.unknown.get(), events[0][0], events[0][1]);
+                load.unreached.get(), load.unknown.get(), events[0][0], events[0][1]);
     }
 
     /**
@@ -129,10 +143,8 @@ final class FaultDrill {
         assertEquals(1, load.instances.size(), "the image to redeliver was registered, shared and launched");
         String image = load.images.get(0);
         List<String> before = imageViews();
-        List<ConsumerRecord<String, String>> history;
-        try (TopicTap tap = new TopicTap(kafkaByRegion.get("us-east-1"), "image-events")) {
-            history = tap.recordsToEnd().stream().filter(r -> image.equals(r.key())).toList();
-        }
+        List<ConsumerRecord<String, String>> history = recordsOf("us-east-1", "image-events").stream()
+                .filter(r -> image.equals(r.key())).toList();
         long started = System.nanoTime();
         history.forEach(r -> TopicTap.publish(kafkaByRegion.get("us-east-1"), "image-events", r.key(), r.value()));
         ok(east.post(REGISTRY, "/images/" + image + "/attributes", a,
@@ -154,6 +166,120 @@ final class FaultDrill {
                 load.accepted() + 1, load.refused.get(), load.throttled.get(), 0, 0, events[0][0], events[0][1]);
     }
 
+    /**
+     * Conflicting commands racing on one image, each pair let go at the same moment from two threads: share with B
+     * against deregister; deprecate against disable; two CopyImage to eu-west-1 with one ClientToken. Every answer
+     * is a success or a clear EC2 error (never a 5xx or a broken connection); the image's history holds the events
+     * of the successes and of nothing else; the views say what the history says; the two copies are one.
+     */
+    Result races(int rounds) throws Exception {
+        Load load = new Load("races");
+        RegionClient west = new RegionClient(portBase + 100);
+        int[] answers = new int[2]; // accepted, refused
+        long started = System.nanoTime();
+        for (int round = 0; round < rounds; round++) {
+            String shared = load.registered(load.prefix + "-share-" + round);
+            Answer[] shareAndDeregister = together(
+                    () -> east.post(REGISTRY, "/images/" + shared + "/attributes", a,
+                            "{\"LaunchPermission\":{\"Add\":[{\"UserId\":\"" + LocalStackIT.B + "\"}]}}"),
+                    () -> east.delete(REGISTRY, "/images/" + shared, a));
+            count(answers, shareAndDeregister);
+            assertEquals(200, shareAndDeregister[1].status(), "the owner deregisters: " + shareAndDeregister[1].body());
+            List<String> history = eventTypes("us-east-1", shared);
+            assertEquals(shareAndDeregister[0].status() == 200, history.contains("ImageShared"), history.toString());
+            assertEquals(1, Collections.frequency(history, "ImageDeregistered"), history.toString());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertTrue(!ids(ok(east.get(REGISTRY, "/images?ExecutableBy=self", b)).path("Images"), "ImageId")
+                        .contains(shared), "B still sees the deregistered image");
+                assertEquals("InvalidAMIID.NotFound", east.post(LAUNCH, "/instances", b, "{\"ImageId\":\"" + shared
+                        + "\",\"MinCount\":1,\"MaxCount\":1,\"InstanceType\":\"t3.micro\"}").code());
+            });
+
+            String image = load.registered(load.prefix + "-state-" + round);
+            Answer[] deprecateAndDisable = together(
+                    () -> east.send("PUT", REGISTRY, "/images/" + image + "/deprecation", a,
+                            "{\"DeprecateAt\":\"" + java.time.Instant.now().plus(Duration.ofDays(30)) + "\"}"),
+                    () -> east.post(REGISTRY, "/images/" + image + "/disable", a, null));
+            count(answers, deprecateAndDisable);
+            List<String> states = eventTypes("us-east-1", image);
+            assertEquals(deprecateAndDisable[0].status() == 200, states.contains("ImageDeprecated"), states.toString());
+            assertEquals(deprecateAndDisable[1].status() == 200, states.contains("ImageDisabled"), states.toString());
+            JsonNode described = ok(east.get(REGISTRY, "/images?IncludeDisabled=true&ImageId=" + image, a)).path("Images")
+                    .path(0);
+            assertEquals(deprecateAndDisable[1].status() == 200, "disabled".equals(described.path("State").asText()),
+                    described.toString());
+            assertEquals(deprecateAndDisable[0].status() == 200, described.hasNonNull("DeprecationTime"),
+                    described.toString());
+
+            String copied = load.registered(load.prefix + "-copy-" + round);
+            String copy = "{\"SourceRegion\":\"us-east-1\",\"SourceImageId\":\"" + copied + "\",\"Name\":\""
+                    + load.prefix + "-copy-" + round + "-eu\",\"ClientToken\":\"" + copied + "-once\"}";
+            Answer[] twoCopies = together(() -> west.post(REGISTRY, "/images/copy", a, copy),
+                    () -> west.post(REGISTRY, "/images/copy", a, copy));
+            count(answers, twoCopies);
+            Set<String> copies = new TreeSet<>();
+            for (Answer answer : twoCopies) {
+                if (answer.status() == 200) {
+                    copies.add(answer.body().path("ImageId").asText());
+                }
+            }
+            assertEquals(1, copies.size(), "one ClientToken, one copy: " + List.of(twoCopies[0].body(),
+                    twoCopies[1].body()));
+            String named = load.prefix + "-copy-" + round + "-eu";
+            assertEquals(1, Collections.frequency(ok(west.get(REGISTRY, "/images?Owner=" + LocalStackIT.A, a))
+                    .path("Images").findValuesAsText("Name"), named), "one image named " + named + " in eu-west-1");
+        }
+        int[][] events = new int[1][];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> events[0] = checkTopics(load.images));
+        checkRebuild();
+        return new Result(rounds + " × share/deregister, deprecate/disable, two copies with one ClientToken",
+                (System.nanoTime() - started) / 1_000_000, answers[0], answers[1], 0, 0, 0, events[0][0],
+                events[0][1]);
+    }
+
+    /** Both calls let go at once; each must be answered with a success or a clear EC2 error. */
+    private static Answer[] together(java.util.function.Supplier<Answer> first,
+            java.util.function.Supplier<Answer> second) throws Exception {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.ExecutorService both = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<Answer> one = both.submit(() -> {
+                start.await();
+                return first.get();
+            });
+            java.util.concurrent.Future<Answer> other = both.submit(() -> {
+                start.await();
+                return second.get();
+            });
+            Answer[] answers = { one.get(), other.get() };
+            for (Answer answer : answers) {
+                assertTrue(answer.status() == 200 || answer.status() < 500 && answer.code() != null,
+                        "a race is answered with a success or a clear error: " + answer.status() + " " + answer.body());
+            }
+            return answers;
+        } finally {
+            both.shutdownNow();
+        }
+    }
+
+    private static void count(int[] answers, Answer[] pair) {
+        for (Answer answer : pair) {
+            answers[answer.status() == 200 ? 0 : 1]++;
+        }
+    }
+
+    /** The types of an image's events on a Region's image-events, each event once (a redelivered copy aside). */
+    private List<String> eventTypes(String region, String imageId) {
+        Map<String, String> byId = new java.util.LinkedHashMap<>();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            recordsOf(region, "image-events").stream().filter(r -> imageId.equals(r.key())).map(r -> read(r.value()))
+                    .forEach(e -> byId.putIfAbsent(e.path("id").asText(), e.path("type").asText()));
+            return byId.containsValue("ImageRegistered") && byId.size() > 1;
+        });
+        return new ArrayList<>(byId.values());
+    }
+
     /** Who may launch the image, as the launch-service decides it (a launch each: the instances are kept). */
     private List<String> launchAnswers(String image) {
         List<String> answers = new ArrayList<>();
@@ -163,6 +289,17 @@ final class FaultDrill {
             answers.add(account + " " + launched.status() + " " + launched.code());
         }
         return answers;
+    }
+
+    /** Everything on {@code region}'s {@code topic} so far. */
+    private synchronized List<ConsumerRecord<String, String>> recordsOf(String region, String topic) {
+        return taps.computeIfAbsent(region + " " + topic, k -> new TopicTap(kafkaByRegion.get(region), topic))
+                .recordsToEnd();
+    }
+
+    @Override
+    public synchronized void close() {
+        taps.values().forEach(TopicTap::close);
     }
 
     // --- the load
@@ -176,10 +313,15 @@ final class FaultDrill {
         final List<String> shared = Collections.synchronizedList(new ArrayList<>());
         final List<String> instances = Collections.synchronizedList(new ArrayList<>());
         final List<String> duplicateNames = Collections.synchronizedList(new ArrayList<>());
+        /** Completed uploads: snapshot ID → the SHA-256 (base64) of the block it holds. */
+        final Map<String, String> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
+        private final ThreadLocal<java.util.Random> random = ThreadLocal.withInitial(java.util.Random::new);
         final AtomicInteger refused = new AtomicInteger();
         final AtomicInteger unreached = new AtomicInteger();
         final AtomicInteger unknown = new AtomicInteger();
         final AtomicInteger throttled = new AtomicInteger();
+        /** The refusals by status and code (printed with the case). */
+        final Map<String, Integer> refusals = new java.util.concurrent.ConcurrentHashMap<>();
         /** The first few unknown outcomes, as they were seen (printed with the case). */
         final List<String> unknowns = Collections.synchronizedList(new ArrayList<>());
         private final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
@@ -206,7 +348,7 @@ final class FaultDrill {
         }
 
         int accepted() {
-            return images.size() + shared.size() + instances.size();
+            return snapshots.size() + images.size() + shared.size() + instances.size();
         }
 
         void awaitAccepted(int count) {
@@ -224,15 +366,32 @@ final class FaultDrill {
             assertTrue(failures.isEmpty(), () -> "a client failed: " + failures);
         }
 
-        /** Register, refuse a second image of the same name, share, launch: each answer noted. */
+        /**
+         * Upload a one-block snapshot, register an image over it, refuse a second image of the same name, share,
+         * launch: each answer noted.
+         */
         private void step(String name) {
-            Answer registered = call(() -> east.post(REGISTRY, "/images", a, registration(name)));
+            String snapshot = upload();
+            if (snapshot == null) {
+                return;
+            }
+            Answer registered = null;
+            // The registry learns of the snapshot from snapshot-events: A may have to ask again.
+            for (int attempt = 0; attempt < 200 && running.get(); attempt++) {
+                registered = call(() -> east.post(REGISTRY, "/images", a, registration(name, snapshot)),
+                        "InvalidSnapshot.NotFound");
+                if (registered == null || !List.of("InvalidSnapshot.NotFound", "RequestLimitExceeded")
+                        .contains(String.valueOf(registered.code()))) {
+                    break;
+                }
+                pause(100);
+            }
             if (registered == null || registered.status() != 200) {
                 return;
             }
             String image = registered.body().path("ImageId").asText();
             images.add(image);
-            Answer duplicate = call(() -> east.post(REGISTRY, "/images", a, registration(name)));
+            Answer duplicate = call(() -> east.post(REGISTRY, "/images", a, registration(name, snapshot)));
             if (duplicate != null && duplicate.status() == 400) {
                 assertEquals("InvalidAMIName.Duplicate", duplicate.code(), duplicate.body().toString());
                 duplicateNames.add(name);
@@ -281,8 +440,10 @@ final class FaultDrill {
                     unknown(answer.status() + " " + answer.body());
                     return null;
                 }
-                if (answer.status() != 200 && (notYet == null || !notYet.equals(answer.code()))) {
+                // 2xx: EC2's calls answer 200, EBS's 201 (a block stored, a snapshot started) and 202 (completed).
+                if (answer.status() / 100 != 2 && (notYet == null || !notYet.equals(answer.code()))) {
                     refused.incrementAndGet();
+                    refusals.merge(answer.status() + " " + answer.code(), 1, Integer::sum);
                 }
                 return answer;
             } catch (IllegalStateException e) {
@@ -302,10 +463,52 @@ final class FaultDrill {
             }
         }
 
-        private String registration(String name) {
+        /**
+         * StartSnapshot, PutSnapshotBlock of fresh random bytes at block 0 (a new object in the bucket) and
+         * CompleteSnapshot on the snapshot-service's EBS wire: the completed snapshot's ID, or null.
+         */
+        /** An image over a fresh upload, registered (the load's first two steps, for the races). */
+        String registered(String name) {
+            String snapshot = upload();
+            assertTrue(snapshot != null, "the upload for " + name + " completed");
+            JsonNode[] registered = new JsonNode[1];
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    registered[0] = ok(east.post(REGISTRY, "/images", a, registration(name, snapshot))));
+            String image = registered[0].path("ImageId").asText();
+            images.add(image);
+            return image;
+        }
+
+        private String upload() {
+            byte[] block = new byte[BLOCK];
+            random.get().nextBytes(block);
+            String checksum = sha256(block);
+            byte[] start = ("{\"VolumeSize\":1,\"ClientToken\":\"" + java.util.UUID.randomUUID() + "\"}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Answer started = call(() -> ebs("POST", "/snapshots", start, Map.of("Content-Type", "application/json")));
+            if (started == null || started.status() != 201) {
+                return null;
+            }
+            String snapshot = started.body().path("SnapshotId").asText();
+            Answer put = call(() -> ebs("PUT", "/snapshots/" + snapshot + "/blocks/0", block, Map.of("x-amz-Checksum",
+                    checksum, "x-amz-Checksum-Algorithm", "SHA256", "x-amz-Data-Length", String.valueOf(BLOCK))));
+            if (put == null || put.status() != 201) {
+                return null;
+            }
+            Answer completed = call(() -> ebs("POST", "/snapshots/completion/" + snapshot, new byte[0],
+                    Map.of("x-amz-ChangedBlocksCount", "1")));
+            if (completed == null || completed.status() != 202
+                    || !"completed".equals(completed.body().path("Status").asText())) {
+                return null;
+            }
+            snapshots.put(snapshot, checksum);
+            return snapshot;
+        }
+
+        private String registration(String name, String snapshot) {
             return "{\"Name\":\"" + name + "\",\"Architecture\":\"x86_64\",\"RootDeviceName\":\"/dev/xvda\","
                     + "\"VirtualizationType\":\"hvm\",\"BlockDeviceMappings\":[{\"DeviceName\":\"/dev/xvda\","
-                    + "\"Ebs\":{\"SnapshotId\":\"" + snapshotId + "\",\"VolumeSize\":1,\"DeleteOnTermination\":true}}]}";
+                    + "\"Ebs\":{\"SnapshotId\":\"" + snapshot + "\",\"VolumeSize\":1,\"DeleteOnTermination\":true}}]}";
         }
     }
 
@@ -321,8 +524,8 @@ final class FaultDrill {
         Map<String, Set<String>> registrationsByImage = new HashMap<>(); // the event IDs registering each image
         for (Map.Entry<String, String> region : kafkaByRegion.entrySet()) {
             for (String topic : TOPICS) {
-                try (TopicTap tap = new TopicTap(region.getValue(), topic)) {
-                    List<ConsumerRecord<String, String>> records = tap.recordsToEnd();
+                {
+                    List<ConsumerRecord<String, String>> records = recordsOf(region.getKey(), topic);
                     Map<String, Map<Long, String>> versions = new HashMap<>();
                     for (ConsumerRecord<String, String> record : records) {
                         JsonNode event = read(record.value());
@@ -381,21 +584,16 @@ final class FaultDrill {
     }
 
     /**
-     * The images are available over the drill's snapshot: each of its blocks reads back through the snapshot-service
-     * with the SHA-256 its listing gives (the bucket still holds every object, unchanged).
+     * Every completed upload (each under one of the images) holds its block: it reads back through the
+     * snapshot-service with the SHA-256 of the bytes that were put, so the bucket has the object, unchanged.
      */
-    private void checkBlocks() throws Exception {
-        JsonNode blocks = ok(east.get(RegionClient.SNAPSHOT, "/snapshots/" + snapshotId + "/blocks", a)).path("Blocks");
-        assertTrue(blocks.size() > 0, blocks.toString());
-        for (JsonNode block : blocks) {
+    private void checkBlocks(Load load) throws Exception {
+        for (Map.Entry<String, String> upload : load.snapshots.entrySet()) {
             HttpResponse<byte[]> read = HTTP.send(HttpRequest.newBuilder(URI.create(east.endpoint(RegionClient.SNAPSHOT)
-                    + "/snapshots/" + snapshotId + "/blocks/" + block.path("BlockIndex").asInt()))
-                    .header("Authorization", "Bearer " + a).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            assertEquals(200, read.statusCode());
-            assertEquals(block.path("Checksum").asText(), java.util.Base64.getEncoder().encodeToString(
-                    java.security.MessageDigest.getInstance("SHA-256").digest(read.body())), "block "
-                    + block.path("BlockIndex") + " of " + snapshotId);
+                    + "/snapshots/" + upload.getKey() + "/blocks/0")).header("Authorization", "Bearer " + a)
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, read.statusCode(), upload.getKey());
+            assertEquals(upload.getValue(), sha256(read.body()), "block 0 of " + upload.getKey());
         }
     }
 
@@ -420,16 +618,15 @@ final class FaultDrill {
 
     // --- the processes
 
-    private ProcessHandle process(String name) {
-        ProcessHandle found = processOrNull(name);
+    private ProcessHandle process(String name, java.util.function.Predicate<List<String>> commandLine) {
+        ProcessHandle found = processOrNull(commandLine);
         assertTrue(found != null, "no process " + name + " under the stack");
         return found;
     }
 
-    private ProcessHandle processOrNull(String name) {
-        String argument = "-Dimage-registry.process=" + name;
+    private ProcessHandle processOrNull(java.util.function.Predicate<List<String>> commandLine) {
         return stack.descendants().filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(argument)).orElse(false))
+                .filter(p -> p.info().arguments().map(args -> commandLine.test(List.of(args))).orElse(false))
                 .findFirst().orElse(null);
     }
 
@@ -437,18 +634,56 @@ final class FaultDrill {
         int regionOffset = region.equals("us-east-1") ? 0 : 100;
         int port = portBase + regionOffset + (service.equals(LocalStack.GATEWAY) ? 0
                 : LocalStack.SERVICES.indexOf(service) + 1);
+        return status("http://127.0.0.1:" + port + "/q/health/ready") == 200;
+    }
+
+    /** Any HTTP answer (an unsigned S3 request gets 403) means the server serves. */
+    private static boolean answers(String url) {
+        return status(url) > 0;
+    }
+
+    private static int status(String url) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (java.io.IOException e) {
-            return false;
+            return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return 0;
         }
     }
 
     // --- small things
+
+    private static final int BLOCK = 524_288;
+
+    /** A call of the snapshot-service's EBS wire as A, answered as RegionClient answers (its body as JSON). */
+    private Answer ebs(String method, String path, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(east.endpoint(RegionClient.SNAPSHOT) + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + a)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        try {
+            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body().isBlank() ? JSON.createObjectNode()
+                    : JSON.readTree(response.body()));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(method + " " + path + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private static JsonNode ok(Answer answer) {
         assertEquals(200, answer.status(), answer.body().toString());
