@@ -22,17 +22,52 @@ public final class PostgresServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresServer.class);
     public static final String USER = "postgres";
 
-    private final EmbeddedPostgres postgres;
+    private volatile EmbeddedPostgres postgres;
+    private final Path dataDirectory;
 
-    private PostgresServer(EmbeddedPostgres postgres) {
+    private PostgresServer(EmbeddedPostgres postgres, Path dataDirectory) {
         this.postgres = postgres;
+        this.dataDirectory = dataDirectory;
     }
 
     public static PostgresServer start(Path dataDirectory) {
+        return new PostgresServer(postmaster(dataDirectory, FreePort.next()), dataDirectory);
+    }
+
+    /**
+     * Completes when the server's postmaster exits. pg_ctl starts it as a daemon (not a child of this JVM), so it is
+     * found by the PID in its lock file.
+     */
+    public java.util.concurrent.CompletableFuture<ProcessHandle> onExit() {
+        try {
+            long pid = Long.parseLong(java.nio.file.Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0)
+                    .trim());
+            return ProcessHandle.of(pid).map(ProcessHandle::onExit)
+                    .orElseGet(() -> java.util.concurrent.CompletableFuture.completedFuture(null));
+        } catch (IOException | RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null); // not running
+        }
+    }
+
+    /**
+     * Starts the server again after its postmaster died (a crash, a kill): the same port and data directory, so the
+     * services' connection pools reconnect to the address they had; PostgreSQL recovers from its write-ahead log.
+     */
+    public synchronized void restart() {
+        int port = postgres.getPort();
+        try {
+            postgres.close(); // the dead server's pg_ctl stop fails or finds nothing; either way it is gone
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("closing the dead PostgreSQL on port %d: %s", port, e);
+        }
+        postgres = postmaster(dataDirectory, port);
+    }
+
+    private static EmbeddedPostgres postmaster(Path dataDirectory, int port) {
         long started = System.nanoTime();
         try {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                    .setPort(FreePort.next())
+                    .setPort(port)
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
                     .setServerConfig("max_connections", "300")
@@ -44,7 +79,7 @@ public final class PostgresServer implements AutoCloseable {
                     .start();
             LOG.infof("PostgreSQL ready on port %d in %d ms", postgres.getPort(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-            return new PostgresServer(postgres);
+            return postgres;
         } catch (IOException e) {
             throw new UncheckedIOException("PostgreSQL did not start", e);
         }

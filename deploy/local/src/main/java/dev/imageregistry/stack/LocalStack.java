@@ -20,8 +20,8 @@ import dev.imageregistry.infra.AwsAccessKeys;
 /**
  * Runs the whole product on one machine for two (or more) Regions: per Region a Kafka broker, a PostgreSQL
  * server and an S3 server, then the four services as separate JVMs. Prints endpoints and demo tokens once
- * every service is ready; a service or S3 server that dies is restarted ({@link Supervisor}); Ctrl-C or SIGTERM
- * stops everything it started. State lives under one data directory, so the
+ * every service is ready; a service, S3 server or PostgreSQL server that dies is restarted ({@link Supervisor});
+ * Ctrl-C or SIGTERM stops everything it started. State lives under one data directory, so the
  * next start resumes where this one stopped.
  *
  * <p>Usage: {@code LocalStack [--data-dir DIR] [--regions us-east-1,eu-west-1] [--port-base 8080]}. Region i's
@@ -47,7 +47,7 @@ public final class LocalStack {
 
     private final List<RegionStack> regions = new ArrayList<>();
     private final List<ServiceProcess> services = new ArrayList<>();
-    /** Restarts the services and S3 servers that die. */
+    /** Restarts the services, S3 servers and PostgreSQL servers that die. */
     private final Supervisor supervisor = new Supervisor();
     private AccountTokens tokens;
     private AwsAccessKeys accessKeys;
@@ -146,7 +146,10 @@ public final class LocalStack {
         this.tokens = tokens;
         this.accessKeys = keys;
         services.forEach(supervisor::watch);
-        regions.forEach(region -> supervisor.watch(region.supervisedS3()));
+        regions.forEach(region -> {
+            supervisor.watch(region.supervisedS3());
+            supervisor.watch(region.supervisedPostgres());
+        });
     }
 
     static String gatewayEndpoint(int portBase, int regionIndex) {

@@ -31,14 +31,38 @@ record RegionStack(String name, KafkaBroker kafka, PostgresServer postgres, S3Se
             }
 
             @Override
-            public java.util.concurrent.CompletableFuture<Process> onExit() {
-                return s3.onExit();
+            public java.util.concurrent.CompletableFuture<String> onExit() {
+                return s3.onExit().thenApply(exited -> "exited with " + exited.exitValue());
             }
 
             @Override
             public boolean restartUnlessStopping() {
                 s3.restart();
                 return true; // the supervisor stops before the S3 servers do
+            }
+        };
+    }
+
+    /**
+     * The Region's PostgreSQL server as the supervisor restarts it: same port and data directory, so the services'
+     * pools reconnect where they were.
+     */
+    Supervisor.Supervised supervisedPostgres() {
+        return new Supervisor.Supervised() {
+            @Override
+            public String name() {
+                return RegionStack.this.name + "/postgresql";
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<String> onExit() {
+                return postgres.onExit().thenApply(exited -> "exited");
+            }
+
+            @Override
+            public boolean restartUnlessStopping() {
+                postgres.restart();
+                return true; // the supervisor stops before the servers do
             }
         };
     }

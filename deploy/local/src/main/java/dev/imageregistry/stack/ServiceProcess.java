@@ -78,8 +78,31 @@ final class ServiceProcess implements Supervisor.Supervised {
     }
 
     @Override
-    public CompletableFuture<Process> onExit() {
-        return process.onExit();
+    public CompletableFuture<String> onExit() {
+        return process.onExit().thenApply(exited -> "exited with " + exited.exitValue());
+    }
+
+    /** /q/health/live answers 200 (the Kafka channels, among others, are not failed). */
+    @Override
+    public java.util.function.BooleanSupplier liveness() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        return () -> {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/q/health/live"))
+                        .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        };
+    }
+
+    @Override
+    public void kill() {
+        process.destroyForcibly();
     }
 
     /** Synchronized with {@link #stop}: a stop never misses a process that a restart was starting. */

@@ -293,7 +293,7 @@ class LocalStackIT {
     @Order(7)
     void nothingIsLostWhenAProcessIsKilled() throws Exception {
         String summary = read(dataDir.resolve("run-1.out"));
-        try (FaultDrill drill = new FaultDrill(stack.toHandle(), portBase, byRegion(summary, "kafka"), tokens(),
+        try (FaultDrill drill = new FaultDrill(stack.toHandle(), dataDir, portBase, byRegion(summary, "kafka"), tokens(),
                 byRegion(summary, "s3"))) {
             drill(drill);
         }
@@ -315,6 +315,7 @@ class LocalStackIT {
         cases.forEach(c -> runs.add(() -> drill.kill(c[0], c[1])));
         for (String region : "all".equals(System.getProperty("faults")) ? regions : List.of("us-east-1")) {
             runs.add(() -> drill.killS3(region));
+            runs.add(() -> drill.killPostgres(region));
         }
         runs.add(drill::redeliver);
         runs.add(() -> drill.races(2));
