@@ -146,10 +146,7 @@ public final class LocalStack {
         this.tokens = tokens;
         this.accessKeys = keys;
         services.forEach(supervisor::watch);
-        regions.forEach(region -> {
-            supervisor.watch(region.supervisedS3());
-            supervisor.watch(region.supervisedPostgres());
-        });
+        regions.forEach(region -> region.supervisedServers().forEach(supervisor::watch));
     }
 
     static String gatewayEndpoint(int portBase, int regionIndex) {

@@ -2,6 +2,8 @@ package dev.imageregistry.stack;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import dev.imageregistry.infra.KafkaBroker;
 import dev.imageregistry.infra.PostgresServer;
@@ -22,46 +24,31 @@ record RegionStack(String name, KafkaBroker kafka, PostgresServer postgres, S3Se
         return new RegionStack(name, kafka, postgres, s3);
     }
 
-    /** The Region's S3 server as the supervisor restarts it: a child process, over the same directory and port. */
-    Supervisor.Supervised supervisedS3() {
-        return new Supervisor.Supervised() {
-            @Override
-            public String name() {
-                return RegionStack.this.name + "/s3-server";
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<String> onExit() {
-                return s3.onExit().thenApply(exited -> "exited with " + exited.exitValue());
-            }
-
-            @Override
-            public boolean restartUnlessStopping() {
-                s3.restart();
-                return true; // the supervisor stops before the S3 servers do
-            }
-        };
+    /**
+     * The Region's servers as the supervisor restarts them, each on its port over its directory: the S3 server (a
+     * child process) and PostgreSQL (whose pools in the services reconnect where they were).
+     */
+    List<Supervisor.Supervised> supervisedServers() {
+        return List.of(server("s3-server", () -> s3.onExit().thenApply(exited -> "exited with " + exited.exitValue()),
+                s3::restart), server("postgresql", () -> postgres.onExit().thenApply(exited -> "exited"),
+                        postgres::restart));
     }
 
-    /**
-     * The Region's PostgreSQL server as the supervisor restarts it: same port and data directory, so the services'
-     * pools reconnect where they were.
-     */
-    Supervisor.Supervised supervisedPostgres() {
+    private Supervisor.Supervised server(String what, Supplier<CompletableFuture<String>> exit, Runnable restart) {
         return new Supervisor.Supervised() {
             @Override
             public String name() {
-                return RegionStack.this.name + "/postgresql";
+                return RegionStack.this.name + "/" + what;
             }
 
             @Override
-            public java.util.concurrent.CompletableFuture<String> onExit() {
-                return postgres.onExit().thenApply(exited -> "exited");
+            public CompletableFuture<String> onExit() {
+                return exit.get();
             }
 
             @Override
             public boolean restartUnlessStopping() {
-                postgres.restart();
+                restart.run();
                 return true; // the supervisor stops before the servers do
             }
         };
